@@ -33,6 +33,18 @@ def loc(model: Model, *path: str | int) -> Where:
     return where
 
 
+def instance_loc(p: Point, eq: Equipment, field: str) -> Where:
+    """Where to report a problem that depends on the equipment instance, not on the template.
+
+    A point expanded from a template was written in the template file; a duplicate tag or an
+    overlapping register is the instance's doing, so it is reported at the equipment instead.
+    """
+    where, eq_where = loc(p, field), loc(eq)
+    if where.file == eq_where.file:
+        return where
+    return Where(eq_where.file, eq_where.line, f"{eq_where.path}.points[{p.key}].{field}")
+
+
 class Checker:
     def __init__(self, site: SiteFile) -> None:
         self.site = site
@@ -75,7 +87,7 @@ class Checker:
                 for eq in hs.equipment:
                     for p in eq.points:
                         code = p.code or f"{f.enterprise.code}.{eq.code}.{p.key}"
-                        codes.append((code, loc(p, "code") if p.code else loc(p, "key")))
+                        codes.append((code, instance_loc(p, eq, "code" if p.code else "key")))
         self.unique(codes, "point code")
 
     def check_enterprise(self, f: EnterpriseFile) -> None:
@@ -91,12 +103,12 @@ class Checker:
         self.unique(((d.id, loc(d, "id")) for d in f.devices), "device id")
         devices = {d.id: d for d in f.devices}
         self.unique(((eq.code, loc(eq, "code")) for hs in f.hazard_sources for eq in hs.equipment), "equipment code")
-        self.unique(((p.tag, loc(p, "tag")) for hs in f.hazard_sources for eq in hs.equipment for p in eq.points), "instrument tag")
+        self.unique(((p.tag, instance_loc(p, eq, "tag")) for hs in f.hazard_sources for eq in hs.equipment for p in eq.points), "instrument tag")
         used: dict[tuple[str, str, int], tuple[str, Where]] = {}
         for hs in f.hazard_sources:
             self.check_chemicals(hs)
             for eq in hs.equipment:
-                self.unique(((p.key, loc(p, "key")) for p in eq.points), "point key")
+                self.unique(((p.key, instance_loc(p, eq, "key")) for p in eq.points), "point key")
                 if eq.device is not None and eq.device not in devices:
                     self.add(loc(eq, "device"), self._no_device(eq.device, devices))
                 for p in eq.points:
@@ -135,7 +147,7 @@ class Checker:
         self.check_gas(p)
         device_id = p.device or eq.device
         if device_id is None:
-            self.add(loc(p, "device"), "no device: set device on the point or on its equipment")
+            self.add(instance_loc(p, eq, "device"), "no device: set device on the point or on its equipment")
             return
         device = devices.get(device_id)
         if device is None:
@@ -143,26 +155,27 @@ class Checker:
                 self.add(loc(p, "device"), self._no_device(p.device, devices))
             return
         if isinstance(device, ModbusDevice) and not isinstance(p.source, ModbusSource):
-            self.add(loc(p, "source"), f"device {device_id!r} speaks Modbus TCP: source needs address (and type), not node")
+            self.add(instance_loc(p, eq, "source"), f"device {device_id!r} speaks Modbus TCP: source needs address (and type), not node")
         elif not isinstance(device, ModbusDevice) and not isinstance(p.source, OpcUaSource):
-            self.add(loc(p, "source"), f"device {device_id!r} speaks OPC UA: source needs node, not address")
+            self.add(instance_loc(p, eq, "source"), f"device {device_id!r} speaks OPC UA: source needs node, not address")
         elif isinstance(p.source, ModbusSource):
-            self.check_register(p, p.source, device_id, used)
+            self.check_register(p, eq, p.source, device_id, used)
 
-    def check_register(self, p: Point, src: ModbusSource, device_id: str, used: dict[tuple[str, str, int], tuple[str, Where]]) -> None:
+    def check_register(self, p: Point, eq: Equipment, src: ModbusSource, device_id: str, used: dict[tuple[str, str, int], tuple[str, Where]]) -> None:
         if src.table in ("coil", "discrete") and src.type != "bool":
             self.add(loc(p, "source", "type"), f"a {src.table} holds one bit: type must be bool, not {src.type}")
         width = REGISTER_WORDS[src.type] if src.table in ("holding", "input") else 1
+        where = instance_loc(p, eq, "source")
         if src.address + width - 1 > 65535:
-            self.add(loc(p, "source", "address"), f"{src.type} at {src.address} runs past the last register 65535")
+            self.add(where, f"{src.type} at address {src.address} runs past the last register 65535")
         for offset in range(width):
             slot = (device_id, src.table, src.address + offset)
             if slot in used:
-                other, where = used[slot]
-                self.add(loc(p, "source", "address"), f"{src.table} {src.address + offset} on device {device_id!r} is already used by point {other} ({where.file}:{where.line})")
+                other, first = used[slot]
+                self.add(where, f"{src.table} register {src.address + offset} on device {device_id!r} is already used by {other} ({first.file}:{first.line})")
                 return
         for offset in range(width):
-            used[(device_id, src.table, src.address + offset)] = (p.key, loc(p, "source", "address"))
+            used[(device_id, src.table, src.address + offset)] = (f"{eq.code}.{p.key}", where)
 
     def check_gas(self, p: Point) -> None:
         t = p.thresholds

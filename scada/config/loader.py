@@ -130,7 +130,8 @@ class _TreeLoader:
         for hs, hs_raw in validate_items(HazardSource, raw.get("hazard_sources"), issues, root.child("hazard_sources"), nested=("equipment",)):
             equipment = []
             for eq_raw, eq_where in zip(hs_raw.get("equipment") or [], getattr(hs_raw.get("equipment"), "item_where", [])):
-                expand_equipment(eq_raw, templates, {"ent": ent_code, "hs": hs.code}, protocols, issues)
+                if not expand_equipment(eq_raw, templates, {"ent": ent_code, "hs": hs.code}, protocols, issues):
+                    continue
                 eq = validate(Equipment, eq_raw, issues, eq_where, nested=("points",))
                 points = [p for p, _ in validate_items(Point, eq_raw.get("points") if isinstance(eq_raw, dict) else None, issues, eq_where)]
                 if eq is not None:

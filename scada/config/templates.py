@@ -65,16 +65,19 @@ def expand_equipment(
     codes: dict[str, str],
     protocols: dict[str, str],
     issues: list[ConfigIssue],
-) -> None:
-    """Replace ``raw_eq['points']`` by the template's points (overridden) followed by its own points."""
+) -> bool:
+    """Replace ``raw_eq['points']`` by the template's points (overridden) followed by its own points.
+
+    Returns False when the template does not exist (reported; the equipment cannot be checked further).
+    """
     if not isinstance(raw_eq, LocDict) or "template" not in raw_eq:
-        return
+        return True
     name = raw_eq["template"]
     template = templates.get(name) if isinstance(name, str) else None
     if template is None:
         known = ", ".join(sorted(templates)) or "none defined"
         issues.append(ConfigIssue(raw_eq.key_where["template"], f"unknown template {name!r} (known: {known})"))
-        return
+        return False
     names = {"{ent}": codes["ent"], "{hs}": codes["hs"], "{eq}": str(raw_eq.get("code", ""))}
     base = raw_eq.get("address_base", 0)
     base = base if isinstance(base, int) else 0
@@ -107,3 +110,4 @@ def expand_equipment(
     if "kind" not in raw_eq and isinstance(template.get("kind"), str):
         raw_eq["kind"] = template["kind"]
         raw_eq.key_where["kind"] = template.key_where["kind"]
+    return True

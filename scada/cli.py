@@ -1,0 +1,170 @@
+"""``scada``: the one command-line entry point. Imports stay light so ``--help`` is instant."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from scada.errors import ScadaError
+from scada.settings import SETTINGS, SETTINGS_BY_NAME, Settings, resolve
+
+DESCRIPTION = """危险化学品安全生产风险监测预警系统 — supervisory server for hazardous-chemical plants.
+
+Reads the plant configuration (city → districts/parks → enterprises → major hazard sources →
+equipment → monitoring points), grades hazard sources by GB 18218-2018, and runs the server.
+Every setting can also come from an environment variable SCADA_<NAME>; see `scada settings`."""
+
+KINDS_ZH = {"tank_farm": "罐区", "warehouse": "仓库", "production_unit": "生产装置"}
+
+
+def _add_settings(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
+    for name in names:
+        s = SETTINGS_BY_NAME[name]
+        parser.add_argument(s.option, dest=name, default=None, metavar=name.upper(), help=f"{s.help} [default: {s.default!r}; env {s.env}]")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return resolve({s.name: getattr(args, s.name, None) for s in SETTINGS})
+
+
+# -- commands -------------------------------------------------------------------------------------
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    from scada.config import ConfigError, load_plant
+
+    path = args.path or _settings(args).config_dir
+    try:
+        plant = load_plant(path)
+    except ConfigError as exc:
+        print(exc.report())
+        print(f"{path}: {exc} — nothing was loaded", file=sys.stderr)
+        return 1
+    print(f"OK {path}: {len(plant.enterprises)} enterprises, {len(plant.hazard_sources)} hazard sources, "
+          f"{len(plant.points)} points, {sum(len(e.devices) for e in plant.enterprises)} devices (sha256 {plant.content_hash[:12]})")
+    return 0
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from scada.config import load_plant
+    from scada.grading import grade_plant
+
+    rows = []
+    for g in grade_plant(load_plant(args.path or _settings(args).config_dir)):
+        rows.append({
+            "enterprise": g.enterprise.code, "hazard_source": g.source.code, "name": g.source.name,
+            "kind": KINDS_ZH[g.source.kind], "people_500m": g.grade.people_within_500m, "alpha": g.grade.alpha,
+            "sum_q_over_Q": round(g.grade.sum_ratio, 3), "R": round(g.grade.r, 2), "major": g.grade.is_major,
+            "level": g.grade.level_label,
+            "chemicals": "; ".join(f"{c.name} q={c.q_t:g}t Q={c.critical_t:g}t β={c.beta:g}" for c in g.grade.chemicals),
+        })
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["enterprise"])
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        print(f"{'企业':<5} {'危险源':<9} {'类型':<5} {'α':>4} {'Σq/Q':>9} {'R':>9}  {'级别':<6} 名称")
+        for r in rows:
+            print(f"{r['enterprise']:<6} {r['hazard_source']:<10} {r['kind']:<5} {r['alpha']:>4} {r['sum_q_over_Q']:>9.3f} {r['R']:>9.2f}  {r['level']:<6} {r['name']}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from scada.config import load_plant
+    from scada.logs import setup_logging
+    from scada.runtime import Supervisor
+
+    settings = _settings(args)
+    setup_logging(settings.log_level, settings.log_format)
+    plant = load_plant(settings.config_dir)
+    asyncio.run(Supervisor(settings, plant).run(args.duration))
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from scada.store import connect, current_revision, downgrade, upgrade
+
+    engine = connect(_settings(args).effective_database_url)
+    if args.action == "upgrade":
+        upgrade(engine)
+    elif args.action == "downgrade":
+        downgrade(engine, args.revision)
+    print(f"{engine.url.render_as_string(hide_password=True)}: schema revision {current_revision(engine) or 'none'}")
+    engine.dispose()
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    current = _settings(args)
+    for s in SETTINGS:
+        print(f"{s.name} = {getattr(current, s.name)!s}\n    {s.help}\n    default {s.default!r}; env {s.env}; option {s.option}")
+    return 0
+
+
+# -- parser ---------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scada", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, func: Callable[[argparse.Namespace], int], help: str, description: str = "") -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=description or help, formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("check-config", cmd_check_config, "validate a configuration tree and list every error 校验配置",
+                "Load the whole tree and report every error at once as FILE:LINE FIELD.PATH: message.\n"
+                "Exit status 0 when valid, 1 when any error was found (nothing is loaded then).")
+    p.add_argument("path", nargs="?", help="configuration folder (default: the config_dir setting)")
+    _add_settings(p, ["config_dir"])
+
+    p = command("grade", cmd_grade, "GB 18218 grade (R value and level) of every hazard source 重大危险源分级",
+                "Print α, Σq/Q, R and level (一级…四级, or 非重大危险源) of every hazard source.")
+    p.add_argument("path", nargs="?", help="configuration folder (default: the config_dir setting)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format [default: table]")
+    _add_settings(p, ["config_dir"])
+
+    p = command("run", cmd_run, "run the supervisory server 运行系统",
+                "Load the configuration, migrate the store and run until Ctrl-C or SIGTERM.\n"
+                "SIGHUP reloads the configuration; an invalid tree is rejected and the running one kept.")
+    p.add_argument("--duration", type=float, default=None, metavar="SECONDS", help="stop after this many seconds (for tests and demos)")
+    _add_settings(p, [s.name for s in SETTINGS])
+
+    p = command("db", cmd_db, "relational store schema: upgrade, downgrade, current 数据库迁移")
+    p.add_argument("action", choices=("upgrade", "downgrade", "current"))
+    p.add_argument("revision", nargs="?", default="base", help="target of downgrade [default: base]")
+    _add_settings(p, ["data_dir", "database_url"])
+
+    p = command("settings", cmd_settings, "list every setting with its current value and where it comes from 参数列表")
+    _add_settings(p, [s.name for s in SETTINGS])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args: Any = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ScadaError as exc:  # an expected failure: a clear message, no traceback
+        report = getattr(exc, "report", None)
+        if callable(report):
+            print(report(), file=sys.stderr)
+        print(f"scada {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # output piped into head or less that closed early
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

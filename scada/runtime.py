@@ -1,0 +1,81 @@
+"""The running server: owns the active plant, the tag store and bus, and the relational store.
+
+Configuration is applied whole or not at all: ``reload`` keeps the last good plant when the new
+tree fails validation. Drivers, rules, historian and HMI attach here as their issues land; they
+receive values from the tag bus and never reach into each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+from scada.config import ConfigError, Plant, load_plant
+from scada.settings import Settings
+from scada.store import AuditEvent, AuditLog, connect, upgrade
+from tags import Quality, TagBus, TagStore
+
+log = logging.getLogger(__name__)
+
+
+class Supervisor:
+    def __init__(self, settings: Settings, plant: Plant, clock: Callable[[], float] | None = None) -> None:
+        self.settings = settings
+        self.bus = TagBus()
+        self.tags = TagStore(self.bus, clock) if clock else TagStore(self.bus)
+        self.plant = plant
+        self.engine = connect(settings.effective_database_url)
+        self.audit = AuditLog(self.engine)
+        self._stop = asyncio.Event()
+        self.tags.define(p.tag for p in plant.points)
+
+    def reload(self, config_dir: Path | None = None) -> bool:
+        """Apply a changed configuration tree; on any error keep the current plant and return False."""
+        path = config_dir or self.settings.config_dir
+        try:
+            plant = load_plant(path)
+        except ConfigError as exc:
+            log.error("configuration rejected; keeping the running one", extra={"ctx": {"errors": len(exc.issues), "hash": self.plant.content_hash[:12]}})
+            for issue in exc.issues:
+                log.error("%s", issue)
+            return False
+        self.plant = plant
+        self.tags.define(p.tag for p in plant.points)
+        self.audit.record(AuditEvent("system", "config.applied", str(path), {"hash": plant.content_hash, "points": len(plant.points)}))
+        log.info("configuration applied", extra={"ctx": {"hash": plant.content_hash[:12], "points": len(plant.points)}})
+        return True
+
+    def status(self) -> dict[str, object]:
+        values = self.tags.snapshot().values()
+        waiting = sum(1 for v in values if v.quality == Quality.BAD_WAITING_FOR_INITIAL_DATA)
+        return {"points": len(self.tags), "waiting_for_data": waiting, "unknown_updates": self.tags.unknown_updates,
+                "subscribers": len(self.bus.subscriptions)}
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self, duration_s: float | None = None) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, upgrade, self.engine)
+        await loop.run_in_executor(None, self.audit.record, AuditEvent(
+            "system", "server.started", str(self.settings.config_dir), {"hash": self.plant.content_hash, "points": len(self.plant.points)}))
+        for sig, handler in ((signal.SIGINT, self.stop), (signal.SIGTERM, self.stop), (signal.SIGHUP, self.reload)):
+            loop.add_signal_handler(sig, handler)
+        log.info("server running", extra={"ctx": {"config": self.settings.config_dir, "store": self.engine.url.render_as_string(hide_password=True), **self.status()}})
+        try:
+            if duration_s is not None:
+                loop.call_later(duration_s, self.stop)
+            while not self._stop.is_set():
+                try:
+                    await asyncio.wait_for(self._stop.wait(), self.settings.status_interval_s)
+                except TimeoutError:
+                    log.info("status", extra={"ctx": self.status()})
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                loop.remove_signal_handler(sig)
+            await loop.run_in_executor(None, self.audit.record, AuditEvent("system", "server.stopped", str(self.settings.config_dir)))
+            self.engine.dispose()
+            log.info("server stopped")

@@ -1,0 +1,21 @@
+"""Table definitions (SQLAlchemy Core). Migrations under ``migrations/versions`` create them."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(128), nullable=False),  # user name, or "system"
+    Column("action", String(64), nullable=False),  # e.g. config.applied, alarm.acknowledged
+    Column("target", String(256), nullable=False, default=""),
+    Column("detail", JSON, nullable=False, default=dict),
+    Column("note", Text, nullable=False, default=""),
+    Index("ix_audit_events_at", "at"),
+    Index("ix_audit_events_target", "target"),
+)
