@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tags import OverflowPolicy, Quality, TagBus, TagStore, TagUpdate  # noqa: E402
+from tags import OverflowPolicy, Quality, TagBus, TagStore, TagUpdate
 
 
 async def _consume(sub, counter: list[int]) -> None:
@@ -40,13 +40,12 @@ async def run(seconds: float, n_tags: int, batch: int, patterns: tuple[str, str]
         bus.subscribe("a", patterns[0], policy=OverflowPolicy.DROP_OLDEST, maxlen=1_000_000),
         bus.subscribe("b", patterns[1], policy=OverflowPolicy.DROP_OLDEST, maxlen=1_000_000),
     ]
-    consumers = [asyncio.create_task(_consume(s, c)) for s, c in zip(subs, counters)]
+    consumers = [asyncio.create_task(_consume(s, c)) for s, c in zip(subs, counters, strict=False)]
     good = int(Quality.GOOD)
     per_pass = max(1, n_tags // batch)  # batches that cover every tag once
     # Two passes with different values, so every sample differs from the tag's previous one.
     batches = [
-        [TagUpdate(names[(b * batch + i) % n_tags], float(b // per_pass + i), good, 0.0) for i in range(batch)]
-        for b in range(2 * per_pass)
+        [TagUpdate(names[(b * batch + i) % n_tags], float(b // per_pass + i), good, 0.0) for i in range(batch)] for b in range(2 * per_pass)
     ]
     published = 0
     start = time.perf_counter()

@@ -44,8 +44,10 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         print(exc.report())
         print(f"{path}: {exc} — nothing was loaded", file=sys.stderr)
         return 1
-    print(f"OK {path}: {len(plant.enterprises)} enterprises, {len(plant.hazard_sources)} hazard sources, "
-          f"{len(plant.points)} points, {sum(len(e.devices) for e in plant.enterprises)} devices (sha256 {plant.content_hash[:12]})")
+    print(
+        f"OK {path}: {len(plant.enterprises)} enterprises, {len(plant.hazard_sources)} hazard sources, "
+        f"{len(plant.points)} points, {sum(len(e.devices) for e in plant.enterprises)} devices (sha256 {plant.content_hash[:12]})"
+    )
     return 0
 
 
@@ -55,13 +57,21 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     rows = []
     for g in grade_plant(load_plant(args.path or _settings(args).config_dir)):
-        rows.append({
-            "enterprise": g.enterprise.code, "hazard_source": g.source.code, "name": g.source.name,
-            "kind": KINDS_ZH[g.source.kind], "people_500m": g.grade.people_within_500m, "alpha": g.grade.alpha,
-            "sum_q_over_Q": round(g.grade.sum_ratio, 3), "R": round(g.grade.r, 2), "major": g.grade.is_major,
-            "level": g.grade.level_label,
-            "chemicals": "; ".join(f"{c.name} q={c.q_t:g}t Q={c.critical_t:g}t β={c.beta:g}" for c in g.grade.chemicals),
-        })
+        rows.append(
+            {
+                "enterprise": g.enterprise.code,
+                "hazard_source": g.source.code,
+                "name": g.source.name,
+                "kind": KINDS_ZH[g.source.kind],
+                "people_500m": g.grade.people_within_500m,
+                "alpha": g.grade.alpha,
+                "sum_q_over_Q": round(g.grade.sum_ratio, 3),
+                "R": round(g.grade.r, 2),
+                "major": g.grade.is_major,
+                "level": g.grade.level_label,
+                "chemicals": "; ".join(f"{c.name} q={c.q_t:g}t Q={c.critical_t:g}t β={c.beta:g}" for c in g.grade.chemicals),
+            }
+        )
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     elif args.format == "csv":
@@ -71,7 +81,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     else:
         print(f"{'企业':<5} {'危险源':<9} {'类型':<5} {'α':>4} {'Σq/Q':>9} {'R':>9}  {'级别':<6} 名称")
         for r in rows:
-            print(f"{r['enterprise']:<6} {r['hazard_source']:<10} {r['kind']:<5} {r['alpha']:>4} {r['sum_q_over_Q']:>9.3f} {r['R']:>9.2f}  {r['level']:<6} {r['name']}")
+            grading = f"{r['alpha']:>4} {r['sum_q_over_Q']:>9.3f} {r['R']:>9.2f}  {r['level']:<6}"
+            print(f"{r['enterprise']:<6} {r['hazard_source']:<10} {r['kind']:<5} {grading} {r['name']}")
     return 0
 
 
@@ -121,21 +132,33 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    p = command("check-config", cmd_check_config, "validate a configuration tree and list every error 校验配置",
-                "Load the whole tree and report every error at once as FILE:LINE FIELD.PATH: message.\n"
-                "Exit status 0 when valid, 1 when any error was found (nothing is loaded then).")
+    p = command(
+        "check-config",
+        cmd_check_config,
+        "validate a configuration tree and list every error 校验配置",
+        "Load the whole tree and report every error at once as FILE:LINE FIELD.PATH: message.\n"
+        "Exit status 0 when valid, 1 when any error was found (nothing is loaded then).",
+    )
     p.add_argument("path", nargs="?", help="configuration folder (default: the config_dir setting)")
     _add_settings(p, ["config_dir"])
 
-    p = command("grade", cmd_grade, "GB 18218 grade (R value and level) of every hazard source 重大危险源分级",
-                "Print α, Σq/Q, R and level (一级…四级, or 非重大危险源) of every hazard source.")
+    p = command(
+        "grade",
+        cmd_grade,
+        "GB 18218 grade (R value and level) of every hazard source 重大危险源分级",
+        "Print α, Σq/Q, R and level (一级…四级, or 非重大危险源) of every hazard source.",
+    )
     p.add_argument("path", nargs="?", help="configuration folder (default: the config_dir setting)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format [default: table]")
     _add_settings(p, ["config_dir"])
 
-    p = command("run", cmd_run, "run the supervisory server 运行系统",
-                "Load the configuration, migrate the store and run until Ctrl-C or SIGTERM.\n"
-                "SIGHUP reloads the configuration; an invalid tree is rejected and the running one kept.")
+    p = command(
+        "run",
+        cmd_run,
+        "run the supervisory server 运行系统",
+        "Load the configuration, migrate the store and run until Ctrl-C or SIGTERM.\n"
+        "SIGHUP reloads the configuration; an invalid tree is rejected and the running one kept.",
+    )
     p.add_argument("--duration", type=float, default=None, metavar="SECONDS", help="stop after this many seconds (for tests and demos)")
     _add_settings(p, [s.name for s in SETTINGS])
 

@@ -38,7 +38,10 @@ class Supervisor:
         try:
             plant = load_plant(path)
         except ConfigError as exc:
-            log.error("configuration rejected; keeping the running one", extra={"ctx": {"errors": len(exc.issues), "hash": self.plant.content_hash[:12]}})
+            log.error(
+                "configuration rejected; keeping the running one",
+                extra={"ctx": {"errors": len(exc.issues), "hash": self.plant.content_hash[:12]}},
+            )
             for issue in exc.issues:
                 log.error("%s", issue)
             return False
@@ -51,8 +54,12 @@ class Supervisor:
     def status(self) -> dict[str, object]:
         values = self.tags.snapshot().values()
         waiting = sum(1 for v in values if v.quality == Quality.BAD_WAITING_FOR_INITIAL_DATA)
-        return {"points": len(self.tags), "waiting_for_data": waiting, "unknown_updates": self.tags.unknown_updates,
-                "subscribers": len(self.bus.subscriptions)}
+        return {
+            "points": len(self.tags),
+            "waiting_for_data": waiting,
+            "unknown_updates": self.tags.unknown_updates,
+            "subscribers": len(self.bus.subscriptions),
+        }
 
     def stop(self) -> None:
         self._stop.set()
@@ -60,11 +67,24 @@ class Supervisor:
     async def run(self, duration_s: float | None = None) -> None:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, upgrade, self.engine)
-        await loop.run_in_executor(None, self.audit.record, AuditEvent(
-            "system", "server.started", str(self.settings.config_dir), {"hash": self.plant.content_hash, "points": len(self.plant.points)}))
+        await loop.run_in_executor(
+            None,
+            self.audit.record,
+            AuditEvent(
+                "system",
+                "server.started",
+                str(self.settings.config_dir),
+                {"hash": self.plant.content_hash, "points": len(self.plant.points)},
+            ),
+        )
         for sig, handler in ((signal.SIGINT, self.stop), (signal.SIGTERM, self.stop), (signal.SIGHUP, self.reload)):
             loop.add_signal_handler(sig, handler)
-        log.info("server running", extra={"ctx": {"config": self.settings.config_dir, "store": self.engine.url.render_as_string(hide_password=True), **self.status()}})
+        log.info(
+            "server running",
+            extra={
+                "ctx": {"config": self.settings.config_dir, "store": self.engine.url.render_as_string(hide_password=True), **self.status()}
+            },
+        )
         try:
             if duration_s is not None:
                 loop.call_later(duration_s, self.stop)

@@ -30,8 +30,11 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("config_dir", "config", "configuration tree: site.yaml, templates/, enterprises/ 配置目录"),
     Setting("data_dir", "data", "folder for embedded databases (SQLite store and historian) 数据目录"),
-    Setting("database_url", "", "relational store URL; empty means SQLite at <data_dir>/scada.db, "
-            "e.g. postgresql+psycopg://scada@127.0.0.1:5432/scada 关系库地址"),
+    Setting(
+        "database_url",
+        "",
+        "relational store URL; empty means SQLite at <data_dir>/scada.db, e.g. postgresql+psycopg://scada@127.0.0.1:5432/scada 关系库地址",
+    ),
     Setting("log_level", "INFO", "DEBUG, INFO, WARNING or ERROR 日志级别"),
     Setting("log_format", "text", "text (one readable line per event) or json (one JSON object per line) 日志格式"),
     Setting("status_interval_s", 60.0, "seconds between status lines of a running server (points, bus queues) 状态日志间隔"),

@@ -27,7 +27,7 @@ __all__ = ["Delivery", "OverflowPolicy", "Subscription", "TagBus"]
 class _Routes:
     """Subscribers of one delivery kind: whole-batch ones and a per-tag table for the rest."""
 
-    __slots__ = ("everything", "by_tag")
+    __slots__ = ("by_tag", "everything")
 
     def __init__(self) -> None:
         self.everything: list[Subscription] = []

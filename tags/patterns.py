@@ -16,7 +16,7 @@ MATCH_ALL = "*"
 class TagPattern:
     """A compiled set of globs; ``matches_all`` lets the bus skip per-sample routing."""
 
-    __slots__ = ("globs", "matches_all", "_regex")
+    __slots__ = ("_regex", "globs", "matches_all")
 
     def __init__(self, globs: str | Iterable[str]) -> None:
         self.globs: tuple[str, ...] = (globs,) if isinstance(globs, str) else tuple(globs)

@@ -38,8 +38,19 @@ class Subscription:
     """A bounded inbox; read it with ``await get_batch()`` or ``async for batch in sub``."""
 
     __slots__ = (
-        "name", "pattern", "policy", "delivery", "maxlen", "dropped", "conflated", "delivered",
-        "_fifo", "_latest", "_event", "_closed", "_on_close",
+        "_closed",
+        "_event",
+        "_fifo",
+        "_latest",
+        "_on_close",
+        "conflated",
+        "delivered",
+        "delivery",
+        "dropped",
+        "maxlen",
+        "name",
+        "pattern",
+        "policy",
     )
 
     def __init__(

@@ -7,6 +7,7 @@ GB/T 50493. Every finding is a ``ConfigIssue`` located at the field that must ch
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from typing import Any
 
@@ -103,7 +104,9 @@ class Checker:
         self.unique(((d.id, loc(d, "id")) for d in f.devices), "device id")
         devices = {d.id: d for d in f.devices}
         self.unique(((eq.code, loc(eq, "code")) for hs in f.hazard_sources for eq in hs.equipment), "equipment code")
-        self.unique(((p.tag, instance_loc(p, eq, "tag")) for hs in f.hazard_sources for eq in hs.equipment for p in eq.points), "instrument tag")
+        self.unique(
+            ((p.tag, instance_loc(p, eq, "tag")) for hs in f.hazard_sources for eq in hs.equipment for p in eq.points), "instrument tag"
+        )
         used: dict[tuple[str, str, int], tuple[str, Where]] = {}
         for hs in f.hazard_sources:
             self.check_chemicals(hs)
@@ -134,7 +137,7 @@ class Checker:
         if low >= high:
             self.add(loc(p, "range"), f"instrument range low {low} must be below high {high}")
         present = [(name, getattr(p.thresholds, name)) for name in THRESHOLD_ORDER if getattr(p.thresholds, name) is not None]
-        for (name_a, a), (name_b, b) in zip(present, present[1:]):
+        for (name_a, a), (name_b, b) in itertools.pairwise(present):
             if a >= b:
                 self.add(loc(p, "thresholds", name_a), f"{a} must be below {name_b} {b}")
         for name, value in present:
@@ -161,7 +164,9 @@ class Checker:
         elif isinstance(p.source, ModbusSource):
             self.check_register(p, eq, p.source, device_id, used)
 
-    def check_register(self, p: Point, eq: Equipment, src: ModbusSource, device_id: str, used: dict[tuple[str, str, int], tuple[str, Where]]) -> None:
+    def check_register(
+        self, p: Point, eq: Equipment, src: ModbusSource, device_id: str, used: dict[tuple[str, str, int], tuple[str, Where]]
+    ) -> None:
         if src.table in ("coil", "discrete") and src.type != "bool":
             self.add(loc(p, "source", "type"), f"a {src.table} holds one bit: type must be bool, not {src.type}")
         width = REGISTER_WORDS[src.type] if src.table in ("holding", "input") else 1
@@ -172,7 +177,11 @@ class Checker:
             slot = (device_id, src.table, src.address + offset)
             if slot in used:
                 other, first = used[slot]
-                self.add(where, f"{src.table} register {src.address + offset} on device {device_id!r} is already used by {other} ({first.file}:{first.line})")
+                self.add(
+                    where,
+                    f"{src.table} register {src.address + offset} on device {device_id!r} "
+                    f"is already used by {other} ({first.file}:{first.line})",
+                )
                 return
         for offset in range(width):
             used[(device_id, src.table, src.address + offset)] = (f"{eq.code}.{p.key}", where)
@@ -198,4 +207,7 @@ class Checker:
                 for name, limit in (("high", setpoint.first_level_mg_m3), ("high_high", setpoint.second_level_mg_m3)):
                     value = getattr(t, name)
                     if value is not None and value > limit:
-                        self.add(loc(p, "thresholds", name), f"{value:g} mg/m3 exceeds the GB/T 50493 setpoint for {setpoint.gas} ({limit:g} mg/m3)")
+                        self.add(
+                            loc(p, "thresholds", name),
+                            f"{value:g} mg/m3 exceeds the GB/T 50493 setpoint for {setpoint.gas} ({limit:g} mg/m3)",
+                        )

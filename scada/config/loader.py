@@ -21,7 +21,16 @@ from scada.config.checks import Checker
 from scada.config.errors import ConfigError, ConfigIssue
 from scada.config.plant import Plant
 from scada.config.schema import (
-    Device, Enterprise, EnterpriseFile, Equipment, HazardSource, Model, Point, SiteFile, Template, TemplatePoint,
+    Device,
+    Enterprise,
+    EnterpriseFile,
+    Equipment,
+    HazardSource,
+    Model,
+    Point,
+    SiteFile,
+    Template,
+    TemplatePoint,
 )
 from scada.config.templates import expand_equipment
 from scada.config.validation import validate, validate_items
@@ -127,9 +136,11 @@ class _TreeLoader:
         ent_code = enterprise.code if enterprise else ""
         protocols = {str(d.get("id")): str(d.get("protocol")) for d in raw.get("devices") or [] if isinstance(d, dict)}
         sources = []
-        for hs, hs_raw in validate_items(HazardSource, raw.get("hazard_sources"), issues, root.child("hazard_sources"), nested=("equipment",)):
+        for hs, hs_raw in validate_items(
+            HazardSource, raw.get("hazard_sources"), issues, root.child("hazard_sources"), nested=("equipment",)
+        ):
             equipment = []
-            for eq_raw, eq_where in zip(hs_raw.get("equipment") or [], getattr(hs_raw.get("equipment"), "item_where", [])):
+            for eq_raw, eq_where in zip(hs_raw.get("equipment") or [], getattr(hs_raw.get("equipment"), "item_where", []), strict=False):
                 if not expand_equipment(eq_raw, templates, {"ent": ent_code, "hs": hs.code}, protocols, issues):
                     continue
                 eq = validate(Equipment, eq_raw, issues, eq_where, nested=("points",))
@@ -137,7 +148,7 @@ class _TreeLoader:
                 if eq is not None:
                     equipment.append(eq.model_copy(update={"points": points}))
             sources.append(hs.model_copy(update={"equipment": equipment}))
-        if enterprise is None or len(issues) > before and not sources and not devices:
+        if enterprise is None or (len(issues) > before and not sources and not devices):
             return None
         model = EnterpriseFile.model_construct(enterprise=enterprise, devices=[d.device for d in devices], hazard_sources=sources)
         model._raw = raw
@@ -154,7 +165,7 @@ def _wrap_devices(raw: Any) -> Any:
     if not isinstance(raw, list):
         return raw
     wrapped = loc_list(raw.where)
-    for item, where in zip(raw, raw.item_where):
+    for item, where in zip(raw, raw.item_where, strict=False):
         wrapped.append(loc_dict(where, {"device": item}, {"device": where}))
         wrapped.item_where.append(where)
     return wrapped

@@ -18,8 +18,17 @@ NonNegative = Annotated[float, Field(ge=0)]
 POINT_KINDS = ("pressure", "level", "temperature", "combustible_gas", "toxic_gas", "flow", "other")
 HAZARD_SOURCE_KINDS = ("tank_farm", "warehouse", "production_unit")
 EQUIPMENT_KINDS = (
-    "tank", "spherical_tank", "storage_zone", "reactor", "column", "vessel", "pump", "compressor",
-    "pipeline", "detector_set", "other",
+    "tank",
+    "spherical_tank",
+    "storage_zone",
+    "reactor",
+    "column",
+    "vessel",
+    "pump",
+    "compressor",
+    "pipeline",
+    "detector_set",
+    "other",
 )
 
 

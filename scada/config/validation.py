@@ -67,7 +67,7 @@ def attach_raw(model: Model, raw: Any) -> None:
         if isinstance(value, Model):
             attach_raw(value, sub)
         elif isinstance(value, list | tuple) and isinstance(sub, list):
-            for item, item_raw in zip(value, sub):
+            for item, item_raw in zip(value, sub, strict=False):
                 if isinstance(item, Model):
                     attach_raw(item, item_raw)
         elif isinstance(value, dict) and isinstance(sub, dict):
@@ -103,7 +103,9 @@ def validate(cls: type[M], raw: Any, issues: list[ConfigIssue], fallback: Where,
     return model
 
 
-def validate_items(cls: type[M], raw_list: Any, issues: list[ConfigIssue], fallback: Where, nested: tuple[str, ...] = ()) -> list[tuple[M, Any]]:
+def validate_items(
+    cls: type[M], raw_list: Any, issues: list[ConfigIssue], fallback: Where, nested: tuple[str, ...] = ()
+) -> list[tuple[M, Any]]:
     """Validate each item of a list; returns the valid ones with their raw mappings."""
     if raw_list is None:
         return []
@@ -111,7 +113,7 @@ def validate_items(cls: type[M], raw_list: Any, issues: list[ConfigIssue], fallb
         issues.append(ConfigIssue(getattr(raw_list, "where", fallback), "must be a list"))
         return []
     out = []
-    for raw, where in zip(raw_list, raw_list.item_where):
+    for raw, where in zip(raw_list, raw_list.item_where, strict=False):
         model = validate(cls, raw, issues, where, nested)
         if model is not None:
             out.append((model, raw))

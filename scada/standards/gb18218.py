@@ -139,9 +139,7 @@ def grade_chemical(chem: ChemicalInput) -> ChemicalGrade:
     elif klass:
         critical, q_basis = klass[0], f"表2 {chem.hazard_class}"
     else:
-        raise GradingError(
-            f"chemical {chem.name!r} is not named in GB 18218 table 1; give its hazard_class from table 2 (e.g. W5.3)"
-        )
+        raise GradingError(f"chemical {chem.name!r} is not named in GB 18218 table 1; give its hazard_class from table 2 (e.g. W5.3)")
     if beta is not None:
         b_basis = "β 毒性气体表"
     elif klass:

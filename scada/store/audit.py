@@ -34,8 +34,9 @@ class AuditLog:
         at = event.at or self._clock()
         with self.engine.begin() as conn:
             result = conn.execute(
-                insert(audit_events).values(at=at, actor=event.actor, action=event.action, target=event.target,
-                                            detail=event.detail, note=event.note)
+                insert(audit_events).values(
+                    at=at, actor=event.actor, action=event.action, target=event.target, detail=event.detail, note=event.note
+                )
             )
             return int(result.inserted_primary_key[0])
 
@@ -45,9 +46,7 @@ class AuditLog:
             query = query.where(audit_events.c.target == target)
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
-        return [
-            AuditEvent(r["actor"], r["action"], r["target"], r["detail"], r["note"], _aware(r["at"]), r["id"]) for r in rows
-        ]
+        return [AuditEvent(r["actor"], r["action"], r["target"], r["detail"], r["note"], _aware(r["at"]), r["id"]) for r in rows]
 
 
 def _aware(at: datetime) -> datetime:

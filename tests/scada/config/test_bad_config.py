@@ -10,7 +10,7 @@ import pytest
 from scada.cli import main
 from scada.config import ConfigError, load_plant
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bad-config"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "bad-config"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and p.name != "base")
 
 

@@ -19,8 +19,10 @@ def test_mixture_sums_over_chemicals() -> None:
     # LPG (table 1, Q=50, class W2 β=1.5) 300 t + liquid ammonia (Q=10, toxic-gas β=2) 20 t,
     # an unnamed flammable liquid W5.3 (Q=1000, β=1) 500 t; 120 people → α = 2.0
     # Σq/Q = 6 + 2 + 0.5 = 8.5; R = 2·(1.5·6 + 2·2 + 1·0.5) = 27 → 三级
-    g = grade([ChemicalInput("液化石油气", 300, hazard_class="W2"), ChemicalInput("液氨", 20),
-               ChemicalInput("某溶剂", 500, hazard_class="W5.3")], 120)
+    g = grade(
+        [ChemicalInput("液化石油气", 300, hazard_class="W2"), ChemicalInput("液氨", 20), ChemicalInput("某溶剂", 500, hazard_class="W5.3")],
+        120,
+    )
     assert g.sum_ratio == pytest.approx(8.5)
     assert g.r == pytest.approx(27.0) and g.level == "三级"
 

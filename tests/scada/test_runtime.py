@@ -1,0 +1,73 @@
+"""The running server: whole-or-nothing configuration, start and stop through the real CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from scada.config import load_plant
+from scada.settings import resolve
+from scada.store import AuditLog, connect
+from tags import Quality
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def settings_for(tmp_path: Path, config: Path):
+    return resolve({"config_dir": str(config), "data_dir": str(tmp_path / "data")}, environ={})
+
+
+def test_reload_keeps_the_last_good_configuration(tmp_path: Path) -> None:
+    from scada.runtime import Supervisor
+    from scada.store import upgrade
+
+    config = tmp_path / "config"
+    shutil.copytree(ROOT / "config", config)
+    sup = Supervisor(settings_for(tmp_path, config), load_plant(config))
+    upgrade(sup.engine)
+    good_hash = sup.plant.content_hash
+    assert sup.tags.get("E01.T101.LT").quality == Quality.BAD_WAITING_FOR_INITIAL_DATA
+
+    broken = config / "enterprises" / "e01.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("people_within_500m: 40", "people_within_500m: many"), encoding="utf-8")
+    assert sup.reload() is False
+    assert sup.plant.content_hash == good_hash and len(sup.tags) == 621
+
+    broken.write_text(broken.read_text(encoding="utf-8").replace("people_within_500m: many", "people_within_500m: 45"), encoding="utf-8")
+    assert sup.reload() is True
+    assert sup.plant.content_hash != good_hash
+    assert [e.action for e in AuditLog(sup.engine).recent()] == ["config.applied"]
+    sup.engine.dispose()
+
+
+def test_scada_run_starts_migrates_and_stops_on_sigterm(tmp_path: Path) -> None:
+    env = {**os.environ, "SCADA_DATA_DIR": str(tmp_path / "data"), "SCADA_LOG_FORMAT": "json"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scada.cli", "run", "--config-dir", str(ROOT / "config")],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        lines = []
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            lines.append(line)
+            if "server running" in line:
+                break
+        assert '"points": 621' in lines[-1], lines
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+    engine = connect(f"sqlite:///{tmp_path / 'data' / 'scada.db'}")
+    assert [e.action for e in AuditLog(engine).recent()] == ["server.stopped", "server.started"]
+    engine.dispose()
