@@ -144,11 +144,10 @@ class Thresholds(Model):
     high_high: float | None = None
 
 
-class Point(Model):
-    """A monitoring point 监测点位, after template expansion."""
+class PointFields(Model):
+    """What a point and a template's point have in common."""
 
     key: Code  # unique inside its equipment; the tag name is ENTERPRISE.EQUIPMENT.KEY
-    code: Code | None = None  # 指标编码; defaults to the tag name
     name: Text
     tag: Text  # 位号, the instrument tag on the P&ID
     kind: Literal[POINT_KINDS]  # type: ignore[valid-type]
@@ -159,10 +158,16 @@ class Point(Model):
     on_delay_s: NonNegative = 0.0
     off_delay_s: NonNegative = 0.0
     scan_class: Code = "normal"
-    device: Code | None = None  # defaults to the equipment's device
-    source: Source
     gas: str | None = None  # toxic gas name, to check setpoints against GB/T 50493
     out_of_range_quality: Literal["uncertain", "bad"] = "bad"
+
+
+class Point(PointFields):
+    """A monitoring point 监测点位, after template expansion."""
+
+    code: Code | None = None  # 指标编码; defaults to the tag name
+    device: Code | None = None  # defaults to the equipment's device
+    source: Source
 
 
 class Equipment(Model):
@@ -239,23 +244,10 @@ class TemplateSource(Model):
     node: str | None = None
 
 
-class TemplatePoint(Model):
+class TemplatePoint(PointFields):
     """A point inside a template: like ``Point``, with a protocol-neutral source."""
 
-    key: Code
-    name: Text
-    tag: Text
-    kind: Literal[POINT_KINDS]  # type: ignore[valid-type]
-    unit: str
-    range: tuple[float, float]
-    thresholds: Thresholds = Thresholds()
-    deadband: NonNegative = 0.0
-    on_delay_s: NonNegative = 0.0
-    off_delay_s: NonNegative = 0.0
-    scan_class: Code = "normal"
     source: TemplateSource
-    gas: str | None = None
-    out_of_range_quality: Literal["uncertain", "bad"] = "bad"
 
 
 class Template(Model):
