@@ -32,23 +32,41 @@ class Supervisor:
         self._stop = asyncio.Event()
         self.tags.define(p.tag for p in plant.points)
 
-    def reload(self, config_dir: Path | None = None) -> bool:
-        """Apply a changed configuration tree; on any error keep the current plant and return False."""
-        path = config_dir or self.settings.config_dir
+    def _load(self, path: Path) -> Plant | None:
+        """Parse and validate a tree (blocking); log every error and return None when invalid."""
         try:
-            plant = load_plant(path)
+            return load_plant(path)
         except ConfigError as exc:
-            log.error(
-                "configuration rejected; keeping the running one",
-                extra={"ctx": {"errors": len(exc.issues), "hash": self.plant.content_hash[:12]}},
-            )
+            ctx = {"errors": len(exc.issues), "hash": self.plant.content_hash[:12]}
+            log.error("configuration rejected; keeping the running one", extra={"ctx": ctx})
             for issue in exc.issues:
                 log.error("%s", issue)
-            return False
+            return None
+
+    def _apply(self, plant: Plant) -> AuditEvent:
+        """Switch to a validated plant (on the event-loop thread: it touches the tag bus)."""
         self.plant = plant
         self.tags.define(p.tag for p in plant.points)
-        self.audit.record(AuditEvent("system", "config.applied", str(path), {"hash": plant.content_hash, "points": len(plant.points)}))
         log.info("configuration applied", extra={"ctx": {"hash": plant.content_hash[:12], "points": len(plant.points)}})
+        detail = {"hash": plant.content_hash, "points": len(plant.points)}
+        return AuditEvent("system", "config.applied", str(self.settings.config_dir), detail)
+
+    def reload(self) -> bool:
+        """Apply the changed configuration tree; on any error keep the current plant and return False. Blocking."""
+        plant = self._load(self.settings.config_dir)
+        if plant is None:
+            return False
+        self.audit.record(self._apply(plant))
+        return True
+
+    async def async_reload(self) -> bool:
+        # Parsing a tree takes ~0.1 s and the audit write is a blocking database call: both run in
+        # an executor; only the switch itself runs on the loop.
+        loop = asyncio.get_running_loop()
+        plant = await loop.run_in_executor(None, self._load, self.settings.config_dir)
+        if plant is None:
+            return False
+        await loop.run_in_executor(None, self.audit.record, self._apply(plant))
         return True
 
     def status(self) -> dict[str, object]:
@@ -77,7 +95,14 @@ class Supervisor:
                 {"hash": self.plant.content_hash, "points": len(self.plant.points)},
             ),
         )
-        for sig, handler in ((signal.SIGINT, self.stop), (signal.SIGTERM, self.stop), (signal.SIGHUP, self.reload)):
+        reloads: set[asyncio.Task[bool]] = set()
+
+        def on_sighup() -> None:
+            task = asyncio.create_task(self.async_reload())
+            reloads.add(task)
+            task.add_done_callback(reloads.discard)
+
+        for sig, handler in ((signal.SIGINT, self.stop), (signal.SIGTERM, self.stop), (signal.SIGHUP, on_sighup)):
             loop.add_signal_handler(sig, handler)
         log.info(
             "server running",

@@ -45,29 +45,45 @@ def test_reload_keeps_the_last_good_configuration(tmp_path: Path) -> None:
     sup.engine.dispose()
 
 
-def test_scada_run_starts_migrates_and_stops_on_sigterm(tmp_path: Path) -> None:
+def read_until(proc: subprocess.Popen, needle: str, timeout: float = 30) -> list[str]:
+    """stderr lines up to and including the first that contains ``needle``."""
+    deadline = time.monotonic() + timeout
+    lines: list[str] = []
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        if needle in line:
+            return lines
+    raise AssertionError(f"{needle!r} not seen; got {lines}")
+
+
+def test_scada_run_reloads_on_sighup_and_stops_on_sigterm(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(ROOT / "config", config)
     env = {**os.environ, "SCADA_DATA_DIR": str(tmp_path / "data"), "SCADA_LOG_FORMAT": "json"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scada.cli", "run", "--config-dir", str(ROOT / "config")],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
+        [sys.executable, "-m", "scada.cli", "run", "--config-dir", str(config)], env=env, stderr=subprocess.PIPE, text=True, cwd=tmp_path
     )
     try:
-        deadline = time.monotonic() + 30
-        lines = []
-        while time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            lines.append(line)
-            if "server running" in line:
-                break
-        assert '"points": 621' in lines[-1], lines
+        assert '"points": 621' in read_until(proc, "server running")[-1]
+        site = config / "site.yaml"
+        good = site.read_text(encoding="utf-8")
+        site.write_text(good.replace("period_s: 5", "period_s: -5"), encoding="utf-8")
+        proc.send_signal(signal.SIGHUP)
+        rejected = read_until(proc, "site.yaml")
+        assert any("configuration rejected" in line for line in rejected)
+        assert "scan_classes.normal.period_s" in rejected[-1]
+        site.write_text(good.replace("period_s: 30", "period_s: 20"), encoding="utf-8")
+        proc.send_signal(signal.SIGHUP)
+        read_until(proc, "configuration applied")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
     finally:
         proc.kill()
         proc.wait()
+        proc.stderr.close()
     engine = connect(f"sqlite:///{tmp_path / 'data' / 'scada.db'}")
-    assert [e.action for e in AuditLog(engine).recent()] == ["server.stopped", "server.started"]
+    assert [e.action for e in AuditLog(engine).recent()] == ["server.stopped", "config.applied", "server.started"]
     engine.dispose()
