@@ -121,6 +121,8 @@ class Supervisor:
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
+            if reloads:  # a reload in progress finishes (and is audited) before the stop is recorded
+                await asyncio.gather(*reloads, return_exceptions=True)
             await loop.run_in_executor(None, self.audit.record, AuditEvent("system", "server.stopped", str(self.settings.config_dir)))
             self.engine.dispose()
             log.info("server stopped")
