@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,10 +23,10 @@ log = logging.getLogger(__name__)
 
 
 class Supervisor:
-    def __init__(self, settings: Settings, plant: Plant, clock: Callable[[], float] | None = None) -> None:
+    def __init__(self, settings: Settings, plant: Plant, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
         self.bus = TagBus()
-        self.tags = TagStore(self.bus, clock) if clock else TagStore(self.bus)
+        self.tags = TagStore(self.bus, clock)
         self.plant = plant
         self.engine = connect(settings.effective_database_url)
         self.audit = AuditLog(self.engine)

@@ -12,12 +12,22 @@ from collections.abc import Iterable
 from typing import Any
 
 from scada.config.errors import ConfigIssue
-from scada.config.schema import EnterpriseFile, Equipment, HazardSource, ModbusDevice, ModbusSource, Model, OpcUaSource, Point, SiteFile
+from scada.config.schema import (
+    MODBUS_TYPE_WORDS,
+    EnterpriseFile,
+    Equipment,
+    HazardSource,
+    ModbusDevice,
+    ModbusSource,
+    Model,
+    OpcUaSource,
+    Point,
+    SiteFile,
+)
 from scada.config.where import Where
 from scada.standards import gb18218, gbt50493
 
 THRESHOLD_ORDER = ("low_low", "low", "high", "high_high")
-REGISTER_WORDS = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2, "float64": 4, "bool": 1}
 
 
 def loc(model: Model, *path: str | int) -> Where:
@@ -169,7 +179,7 @@ class Checker:
     ) -> None:
         if src.table in ("coil", "discrete") and src.type != "bool":
             self.add(loc(p, "source", "type"), f"a {src.table} holds one bit: type must be bool, not {src.type}")
-        width = REGISTER_WORDS[src.type] if src.table in ("holding", "input") else 1
+        width = MODBUS_TYPE_WORDS[src.type] if src.table in ("holding", "input") else 1
         where = instance_loc(p, eq, "source")
         if src.address + width - 1 > 65535:
             self.add(where, f"{src.type} at address {src.address} runs past the last register 65535")

@@ -105,6 +105,10 @@ Device = Annotated[ModbusDevice | OpcUaDevice, Field(discriminator="protocol")]
 # -- points -------------------------------------------------------------------------------------
 
 
+# Registers each Modbus data type occupies (one for every bit table entry).
+MODBUS_TYPE_WORDS = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2, "float64": 4, "bool": 1}
+
+
 class Scale(Model):
     """Linear scaling raw → engineering units."""
 

@@ -32,7 +32,7 @@ def where_in(raw: Any, loc: Sequence[str | int], fallback: Where) -> Where:
             where, node = node.key_where[key], node[key]
         elif isinstance(node, LocList) and isinstance(key, int) and 0 <= key < len(node):
             where, node = node.item_where[key], node[key]
-        elif isinstance(key, str) and key in ("modbus", "opcua", "modbus_tcp", "function-after"):
+        elif isinstance(key, str) and key in ("modbus", "opcua", "modbus_tcp"):
             continue  # a union's tag in pydantic's location, not a key of the document
         else:
             missing.append(key)
@@ -41,7 +41,7 @@ def where_in(raw: Any, loc: Sequence[str | int], fallback: Where) -> Where:
     return where
 
 
-def _message(error: dict[str, Any], raw: Any) -> str:
+def _message(error: dict[str, Any]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         return "unknown key"
@@ -54,7 +54,7 @@ def _message(error: dict[str, Any], raw: Any) -> str:
 
 
 def issues_from(exc: ValidationError, raw: Any, fallback: Where) -> list[ConfigIssue]:
-    return [ConfigIssue(where_in(raw, err["loc"], fallback), _message(err, raw)) for err in exc.errors()]
+    return [ConfigIssue(where_in(raw, err["loc"], fallback), _message(err)) for err in exc.errors()]
 
 
 def attach_raw(model: Model, raw: Any) -> None:

@@ -13,9 +13,9 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from scada.config.schema import MODBUS_TYPE_WORDS as WORDS
 from scada.config.schema import ModbusSource
 
-WORDS = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2, "float64": 4, "bool": 1}
 _FORMATS = {"int16": "h", "uint16": "H", "int32": "i", "uint32": "I", "float32": "f", "float64": "d", "bool": "H"}
 
 
