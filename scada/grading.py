@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from scada.config import Plant
 from scada.config.schema import Enterprise, HazardSource
-from scada.standards.gb18218 import ChemicalInput, HazardGrade, grade
+from scada.standards.gb18218 import HazardGrade, grade
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +17,7 @@ class SourceGrade:
 
 
 def grade_source(source: HazardSource) -> HazardGrade:
-    chemicals = [ChemicalInput(c.name, c.max_quantity_t, c.cas, c.hazard_class) for c in source.chemicals]
+    chemicals = [c.grading_input() for c in source.chemicals]
     return grade(chemicals, source.people_within_500m)
 
 

@@ -27,16 +27,18 @@ __all__ = ["Delivery", "OverflowPolicy", "Subscription", "TagBus"]
 class _Routes:
     """Subscribers of one delivery kind: whole-batch ones and a per-tag table for the rest."""
 
-    __slots__ = ("by_tag", "everything")
+    __slots__ = ("by_tag", "everything", "routed")
 
     def __init__(self) -> None:
         self.everything: list[Subscription] = []
+        self.routed: list[Subscription] = []
         self.by_tag: dict[str, list[Subscription]] = {}
 
     def add(self, sub: Subscription, tags: Iterable[str]) -> None:
         if sub.pattern.matches_all:
             self.everything.append(sub)
             return
+        self.routed.append(sub)
         for tag in tags:
             if sub.pattern.match(tag):
                 self.by_tag.setdefault(tag, []).append(sub)
@@ -47,8 +49,9 @@ class _Routes:
             self.by_tag[tag] = matching
 
     def remove(self, sub: Subscription) -> None:
-        if sub in self.everything:
-            self.everything.remove(sub)
+        for members in (self.everything, self.routed):
+            if sub in members:
+                members.remove(sub)
         for tag in [t for t, subs in self.by_tag.items() if sub in subs]:
             self.by_tag[tag].remove(sub)
             if not self.by_tag[tag]:
@@ -61,15 +64,15 @@ class _Routes:
         by_tag = self.by_tag
         if not by_tag:
             return
-        touched: set[Subscription] = set()
         for value in values:
             subs = by_tag.get(value.tag)
             if subs:
                 for sub in subs:
                     sub.offer(value)
-                touched.update(subs)
-        for sub in touched:
-            sub.wake()
+        # Waking once per batch, not per sample: routed subscribers are few, samples many.
+        for sub in self.routed:
+            if sub.pending:
+                sub.wake()
 
 
 class TagBus:

@@ -24,6 +24,7 @@ from scada.config.schema import (
     Point,
     SiteFile,
 )
+from scada.config.validation import where_in
 from scada.config.where import Where
 from scada.standards import gb18218, gbt50493
 
@@ -32,16 +33,7 @@ THRESHOLD_ORDER = ("low_low", "low", "high", "high_high")
 
 def loc(model: Model, *path: str | int) -> Where:
     """Where ``model`` (or a field path inside it) was written."""
-    raw: Any = model._raw
-    where: Where = raw.where
-    for key in path:
-        if isinstance(raw, dict) and key in raw:
-            where, raw = raw.key_where[key], raw[key]
-        elif isinstance(raw, list) and isinstance(key, int) and key < len(raw):
-            where, raw = raw.item_where[key], raw[key]
-        else:
-            where, raw = where.child(key), None
-    return where
+    return where_in(model._raw, path, model._raw.where)
 
 
 def instance_loc(p: Point, eq: Equipment, field: str) -> Where:
@@ -135,7 +127,7 @@ class Checker:
     def check_chemicals(self, hs: HazardSource) -> None:
         for chem in hs.chemicals:
             try:
-                gb18218.grade_chemical(gb18218.ChemicalInput(chem.name, chem.max_quantity_t, chem.cas, chem.hazard_class))
+                gb18218.grade_chemical(chem.grading_input())
             except gb18218.GradingError as exc:
                 field = "hazard_class" if chem.hazard_class else "name"
                 self.add(loc(chem, field), str(exc))

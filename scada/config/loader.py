@@ -126,7 +126,6 @@ class _TreeLoader:
         if raw is None:
             return None
         issues = self.issues
-        before = len(issues)
         root = raw.where
         _unknown_keys(raw, ENTERPRISE_KEYS, issues)
         enterprise = validate(Enterprise, raw.get("enterprise"), issues, root.child("enterprise"))
@@ -148,7 +147,7 @@ class _TreeLoader:
                 if eq is not None:
                     equipment.append(eq.model_copy(update={"points": points}))
             sources.append(hs.model_copy(update={"equipment": equipment}))
-        if enterprise is None or (len(issues) > before and not sources and not devices):
+        if enterprise is None:  # without its header nothing in the file can be cross-checked
             return None
         model = EnterpriseFile.model_construct(enterprise=enterprise, devices=[d.device for d in devices], hazard_sources=sources)
         model._raw = raw

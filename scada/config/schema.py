@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag
 
+from scada.standards.gb18218 import ChemicalInput
+
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")]
 Text = Annotated[str, Field(min_length=1)]
 NonNegative = Annotated[float, Field(ge=0)]
@@ -190,6 +192,9 @@ class Chemical(Model):
     cas: str | None = None
     hazard_class: str | None = None  # GB 18218 table 2 class (e.g. W5.1); needed for β
     max_quantity_t: Annotated[float, Field(gt=0)]
+
+    def grading_input(self) -> ChemicalInput:
+        return ChemicalInput(self.name, self.max_quantity_t, self.cas, self.hazard_class)
 
 
 class HazardSource(Model):
