@@ -19,6 +19,9 @@ from scada.config.schema import ModbusSource
 _FORMATS = {"int16": "h", "uint16": "H", "int32": "i", "uint32": "I", "float32": "f", "float64": "d", "bool": "H"}
 
 
+_INT_LIMITS = {"int16": (-(2**15), 2**15 - 1), "uint16": (0, 2**16 - 1), "int32": (-(2**31), 2**31 - 1), "uint32": (0, 2**32 - 1)}
+
+
 class CodecError(ValueError):
     """A value that cannot be encoded for its register type (out of range, not finite for an integer)."""
 
@@ -91,8 +94,12 @@ class Codec:
             raise CodecError(f"{value} cannot be stored in a {self.type} register")
         return round(value)
 
-    def encode(self, value: float | int | bool) -> list[int]:
+    def encode(self, value: float | int | bool, saturate: bool = False) -> list[int]:
+        """Registers holding ``value``; ``saturate`` clamps to the type's limits as a real transmitter does."""
         raw = self.to_raw(value)
+        if saturate and self.type in _INT_LIMITS:
+            low, high = _INT_LIMITS[self.type]
+            raw = min(max(raw, low), high)
         try:
             data = self.struct.pack(raw)
         except struct.error as exc:
