@@ -100,6 +100,78 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
+    from scada.config import load_plant
+    from scada.logs import setup_logging
+    from scada.simulator.control import apply_command, serve_control
+    from scada.simulator.plant import PlantSimulator
+
+    settings = _settings(args)
+    setup_logging(settings.log_level, settings.log_format)
+    plant = load_plant(settings.config_dir)
+
+    async def simulate() -> None:
+        sim = PlantSimulator(plant, update_period_s=args.update_period)
+        await sim.start()
+        control = await serve_control(sim, args.control_port)
+        try:
+            for spec in args.fault or []:
+                await apply_command(sim, _fault_command(spec))
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            if args.duration is not None:
+                loop.call_later(args.duration, stop.set)
+            await stop.wait()
+        finally:
+            control.close()
+            await sim.stop()
+
+    asyncio.run(simulate())
+    return 0
+
+
+def _fault_command(spec: str) -> dict[str, Any]:
+    """``E01.T101.LT=spike``, ``E01.T101.LT=drift:0.5``, ``E01.PLC1=offline``, ``E01.PLC1=slow:2``."""
+    from scada.simulator.plant import DEVICE_FAULTS, SimulatorError
+
+    target, _, kind = spec.partition("=")
+    kind, _, number = kind.partition(":")
+    if not target or not kind:
+        raise SimulatorError(f"fault {spec!r}: write TARGET=FAULT[:NUMBER], e.g. E01.T101.LT=spike or E01.PLC1=offline")
+    value = float(number) if number else 0.0
+    if target.count(".") == 1:  # ENTERPRISE.DEVICE; a point is ENTERPRISE.EQUIPMENT.KEY
+        if kind not in DEVICE_FAULTS:
+            raise SimulatorError(f"unknown device fault {kind!r} (faults: {', '.join(DEVICE_FAULTS)})")
+        return {"device": target, "fault": kind, "value": value}
+    return {"point": target, "fault": kind, "rate": value}
+
+
+def cmd_fault(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from scada.simulator.plant import SimulatorError
+
+    answer = asyncio.run(send_fault(args))
+    if not answer.get("ok"):
+        raise SimulatorError(str(answer.get("error")))
+    print(f"ok: {args.spec}")
+    return 0
+
+
+async def send_fault(args: argparse.Namespace) -> dict[str, Any]:
+    from scada.simulator.control import send_command
+
+    try:
+        return await send_command(_fault_command(args.spec), args.control_port)
+    except OSError as exc:
+        return {"ok": False, "error": f"no simulator control port on 127.0.0.1:{args.control_port} ({exc.strerror})"}
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     from scada.store import connect, current_revision, downgrade, upgrade
 
@@ -161,6 +233,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--duration", type=float, default=None, metavar="SECONDS", help="stop after this many seconds (for tests and demos)")
     _add_settings(p, [s.name for s in SETTINGS])
+
+    p = command(
+        "simulate",
+        cmd_simulate,
+        "serve the plant from simulated Modbus TCP / OPC UA devices 仿真装置",
+        "Start one Modbus TCP server per configured host:port and one OPC UA server per endpoint on\n"
+        "loopback, with plausibly moving values. Faults can be set at start (--fault) or later\n"
+        "with `scada fault`.\n\n"
+        "Point faults: spike, drift[:units per s], stuck, out_of_range, nan, bad_status (OPC UA), clear.\n"
+        "Device faults (TARGET = ENTERPRISE.DEVICE): offline, online, slow[:seconds],\n"
+        "exception[:Modbus exception code], restart, clear.",
+    )
+    p.add_argument("--fault", action="append", metavar="TARGET=FAULT[:N]", help="a fault to start with (repeatable)")
+    p.add_argument("--control-port", type=int, default=15999, help="loopback port for `scada fault` [default: 15999]")
+    p.add_argument("--update-period", type=float, default=0.5, metavar="SECONDS", help="how often values move [default: 0.5]")
+    p.add_argument("--duration", type=float, default=None, metavar="SECONDS", help="stop after this many seconds")
+    _add_settings(p, ["config_dir", "log_level", "log_format"])
+
+    p = command(
+        "fault",
+        cmd_fault,
+        "inject or clear a fault in a running simulator 注入故障",
+        "Examples:\n  scada fault E01.T101.LT=spike\n  scada fault E01.T101.LT=drift:0.05\n"
+        "  scada fault E01.T101.LT=clear\n  scada fault E01.PLC1=offline\n  scada fault E01.PLC1=slow:3",
+    )
+    p.add_argument("spec", metavar="TARGET=FAULT[:N]")
+    p.add_argument("--control-port", type=int, default=15999, help="the simulator's control port [default: 15999]")
 
     p = command("db", cmd_db, "relational store schema: upgrade, downgrade, current 数据库迁移")
     p.add_argument("action", choices=("upgrade", "downgrade", "current"))

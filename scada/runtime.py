@@ -15,9 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from scada.config import ConfigError, Plant, load_plant
+from scada.drivers.acquisition import Acquisition, health_tags
 from scada.settings import Settings
 from scada.store import AuditEvent, AuditLog, connect, upgrade
-from tags import Quality, TagBus, TagStore
+from tags import Quality, TagBus, TagStore, is_good
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ class Supervisor:
         self.audit = AuditLog(self.engine)
         self._stop = asyncio.Event()
         self.tags.define(p.tag for p in plant.points)
+        self.tags.define(health_tags(plant))
+        self.acquisition: Acquisition | None = None
 
     def _load(self, path: Path) -> Plant | None:
         """Parse and validate a tree (blocking); log every error and return None when invalid."""
@@ -48,6 +51,7 @@ class Supervisor:
         """Switch to a validated plant (on the event-loop thread: it touches the tag bus)."""
         self.plant = plant
         self.tags.define(p.tag for p in plant.points)
+        self.tags.define(health_tags(plant))
         log.info("configuration applied", extra={"ctx": {"hash": plant.content_hash[:12], "points": len(plant.points)}})
         detail = {"hash": plant.content_hash, "points": len(plant.points)}
         return AuditEvent("system", "config.applied", str(self.settings.config_dir), detail)
@@ -71,19 +75,24 @@ class Supervisor:
         return True
 
     def status(self) -> dict[str, object]:
-        values = self.tags.snapshot().values()
-        waiting = sum(1 for v in values if v.quality == Quality.BAD_WAITING_FOR_INITIAL_DATA)
+        values = [self.tags.get(p.tag) for p in self.plant.points]
+        drivers = self.acquisition.drivers if self.acquisition else []
         return {
-            "points": len(self.tags),
-            "waiting_for_data": waiting,
+            "points": len(values),
+            "good": sum(1 for v in values if is_good(v.quality)),
+            "waiting_for_data": sum(1 for v in values if v.quality == Quality.BAD_WAITING_FOR_INITIAL_DATA),
+            "devices": len(drivers),
+            "devices_online": sum(1 for d in drivers if d.health.online),
             "unknown_updates": self.tags.unknown_updates,
-            "subscribers": len(self.bus.subscriptions),
+            "bus_dropped": sum(s.dropped for s in self.bus.subscriptions),
         }
 
     def stop(self) -> None:
         self._stop.set()
 
-    async def run(self, duration_s: float | None = None) -> None:
+    async def run(self, duration_s: float | None = None, acquire: bool = True) -> None:
+        """Serve until stopped; ``acquire`` polls every configured device (drivers follow the plant
+        loaded at start: a reload changes limits and points for consumers, drivers restart with the server)."""
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, upgrade, self.engine)
         await loop.run_in_executor(
@@ -105,6 +114,9 @@ class Supervisor:
 
         for sig, handler in ((signal.SIGINT, self.stop), (signal.SIGTERM, self.stop), (signal.SIGHUP, on_sighup)):
             loop.add_signal_handler(sig, handler)
+        if acquire:
+            self.acquisition = Acquisition(self.plant, self.tags.update)
+            self.acquisition.start()
         log.info(
             "server running",
             extra={
@@ -122,6 +134,8 @@ class Supervisor:
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
+            if self.acquisition is not None:
+                await self.acquisition.stop()
             if reloads:  # a reload in progress finishes (and is audited) before the stop is recorded
                 await asyncio.gather(*reloads, return_exceptions=True)
             await loop.run_in_executor(None, self.audit.record, AuditEvent("system", "server.stopped", str(self.settings.config_dir)))

@@ -114,28 +114,26 @@ class OpcUaDriver:
             await client.set_security_string(security)
 
     async def _serve(self, client: Client, lost: asyncio.Event) -> None:
-        by_class: dict[str, list[_Binding]] = {}
-        for b in self.bindings:
-            by_class.setdefault(b.ref.point.scan_class, []).append(b)
+        # One subscription; each monitored item samples at its point's scan period. Notifications are
+        # published at most a second apart (sooner for faster scan classes), so a slow scan class
+        # still gets its first value promptly.
+        periods = [self.scan_periods[b.ref.point.scan_class] for b in self.bindings]
+        publish_ms = min([1.0, *periods]) * 1000
+        sub = await client.create_subscription(publish_ms, None, queue_maxsize=100_000)
         handles: dict[int, _Binding] = {}
-        subscriptions = []
-        for scan_class, bindings in by_class.items():
-            period_ms = self.scan_periods[scan_class] * 1000
-            sub = await client.create_subscription(period_ms, None, queue_maxsize=100_000)
-            requests = []
-            for b in bindings:
-                request = _monitored_item(client, b, period_ms, len(handles) + len(requests) + 1)
-                requests.append(request)
-                handles[request.RequestedParameters.ClientHandle] = b
-            results = await sub.create_monitored_items(requests)
-            for request, result in zip(requests, results, strict=True):
-                if isinstance(result, ua.StatusCode):  # the server refused this node
-                    b = handles[request.RequestedParameters.ClientHandle]
-                    log.warning("node not subscribed", extra={"ctx": {"point": b.ref.tag, "status": result.name}})
-                    self.publish([b.conditioner.failed(b.last, int(result.value), self._clock())])
-            subscriptions.append(sub)
+        requests = []
+        for handle, (b, period) in enumerate(zip(self.bindings, periods, strict=True), start=1):
+            requests.append(_monitored_item(b, period * 1000, handle))
+            handles[handle] = b
+        results = await sub.create_monitored_items(requests)
+        for request, result in zip(requests, results, strict=True):
+            if isinstance(result, ua.StatusCode):  # the server refused this node
+                b = handles[request.RequestedParameters.ClientHandle]
+                log.warning("node not subscribed", extra={"ctx": {"point": b.ref.tag, "status": result.name}})
+                self.publish([b.conditioner.failed(b.last, int(result.value), self._clock())])
         self.backoff.reset()
         self.health.succeeded()
+        subscriptions = [sub]
         consumers = [asyncio.create_task(self._consume(sub, handles)) for sub in subscriptions]
         watcher = asyncio.create_task(lost.wait())
         try:
@@ -193,7 +191,7 @@ class OpcUaDriver:
             b.conditioner.out_of_service = b.ref.tag in tags
 
 
-def _monitored_item(client: Client, binding: _Binding, sampling_ms: float, handle: int) -> ua.MonitoredItemCreateRequest:
+def _monitored_item(binding: _Binding, sampling_ms: float, handle: int) -> ua.MonitoredItemCreateRequest:
     source = binding.ref.point.source
     assert isinstance(source, OpcUaSource)
     params = ua.MonitoringParameters()

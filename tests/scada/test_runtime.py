@@ -36,7 +36,7 @@ def test_reload_keeps_the_last_good_configuration(tmp_path: Path) -> None:
     broken = config / "enterprises" / "e01.yaml"
     broken.write_text(broken.read_text(encoding="utf-8").replace("people_within_500m: 40", "people_within_500m: many"), encoding="utf-8")
     assert sup.reload() is False
-    assert sup.plant.content_hash == good_hash and len(sup.tags) == 621
+    assert sup.plant.content_hash == good_hash and len(sup.tags) == 621 + 8 + 22  # points, gateways, devices
 
     broken.write_text(broken.read_text(encoding="utf-8").replace("people_within_500m: many", "people_within_500m: 45"), encoding="utf-8")
     assert sup.reload() is True

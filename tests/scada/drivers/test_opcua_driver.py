@@ -26,6 +26,15 @@ async def test_values_arrive_with_server_status_and_source_time(small_plant) -> 
         await wait_for(lambda: rig.store.get(LT).quality == Quality.GOOD and rig.store.get(LT).value > 16, what="spike above high")
 
 
+async def test_every_monitored_item_maps_to_its_own_point(demo_plant) -> None:
+    # Regression: client handles once collided across scan classes and values landed on other tags.
+    ua_points = [p for p in demo_plant.points if p.device.protocol == "opcua"]
+    async with Rig(demo_plant, sim_clock=lambda: 5_000.0) as rig:
+        await wait_for(lambda: all(is_good(rig.store.get(p.tag).quality) for p in ua_points), what="every OPC UA point Good")
+        for p in ua_points:
+            assert rig.store.get(p.tag).value == rig.sim.signals[p.tag].value(5_000.0), p.tag
+
+
 async def test_server_restart_is_survived_with_subscriptions_restored(small_plant) -> None:
     async with Rig(small_plant) as rig:
         driver = rig.driver("UA1")
