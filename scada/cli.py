@@ -115,8 +115,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     async def simulate() -> None:
         sim = PlantSimulator(plant, update_period_s=args.update_period)
+        control = await serve_control(sim, args.control_port)  # first: a taken port fails before anything starts
         await sim.start()
-        control = await serve_control(sim, args.control_port)
         try:
             for spec in args.fault or []:
                 await apply_command(sim, _fault_command(spec))

@@ -15,6 +15,9 @@ import yaml
 from scada.config.errors import ConfigIssue
 from scada.config.where import Where
 
+# libyaml's parser is ~10× faster than PyYAML's pure-Python one (a 20,000-point file: 29 s → ~2 s).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class LocDict(dict):
     """A mapping with ``where`` (its own location) and ``key_where`` (each key's value)."""
@@ -84,13 +87,22 @@ def load_yaml(path: Path, display_name: str, issues: list[ConfigIssue]) -> Any:
         issues.append(ConfigIssue(root, f"cannot read file: {exc}"))
         return None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        problem = exc.problem or exc.context or "invalid YAML"
-        issues.append(ConfigIssue(Where(display_name, line, ""), f"YAML syntax error: {problem}"))
+        node = yaml.compose(text, Loader=_LOADER)
+    except yaml.MarkedYAMLError:
+        issues.append(_syntax_issue(text, display_name))
         return None
     if node is None:
         return loc_dict(root)
     return _Builder(display_name, issues).build(node, root)
+
+
+def _syntax_issue(text: str, display_name: str) -> ConfigIssue:
+    """Re-parse a broken file with PyYAML's own parser, whose messages say more than libyaml's."""
+    try:
+        yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        problem = exc.problem or exc.context or "invalid YAML"
+        return ConfigIssue(Where(display_name, line, ""), f"YAML syntax error: {problem}")
+    return ConfigIssue(Where(display_name, 1, ""), "YAML syntax error")

@@ -55,6 +55,10 @@ class Acquisition:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
+        for driver in self.drivers:
+            # pymodbus can swallow a cancellation and wait on the request it interrupted; closing
+            # the connection fails that request, so the driver sees its cancellation and ends.
+            driver.close_connection()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -6,8 +6,19 @@ not hammer the network in lock-step. The random source is injectable for tests.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable
+
+
+def raise_if_cancelled() -> None:
+    """Re-raise a cancellation that a library swallowed (pymodbus turns it into an I/O error).
+
+    Without this a cancelled driver would carry on into its reconnect back-off and never stop.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 class Backoff:

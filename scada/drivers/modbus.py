@@ -20,7 +20,7 @@ from pymodbus.exceptions import ModbusException
 
 from scada.config import PointRef
 from scada.config.schema import ModbusDevice, ModbusSource
-from scada.drivers.backoff import Backoff
+from scada.drivers.backoff import Backoff, raise_if_cancelled
 from scada.drivers.conditioning import PointConditioner
 from scada.drivers.health import DeviceHealth, Publish
 from scada.drivers.modbus_blocks import Block, PointAddress, plan_blocks
@@ -119,6 +119,7 @@ class ModbusDriver:
     async def run(self) -> None:
         try:
             while True:
+                raise_if_cancelled()
                 if not await self._connect():
                     await asyncio.sleep(self.backoff.next_delay())
                     continue
@@ -136,6 +137,7 @@ class ModbusDriver:
         try:
             connected = await asyncio.wait_for(self._client.connect(), self.device.timeout_s * 2)
         except (TimeoutError, OSError, ModbusException):
+            raise_if_cancelled()
             connected = False
         if not connected:
             self._offline(f"cannot connect to {self.device.host}:{self.device.port}")
@@ -143,6 +145,9 @@ class ModbusDriver:
             return False
         self.stats.connects += 1
         return True
+
+    def close_connection(self) -> None:
+        self._close()
 
     def _close(self) -> None:
         if self._client is not None:
@@ -179,7 +184,9 @@ class ModbusDriver:
 
     async def _read_block(self, pb: _PollBlock, updates: list[TagUpdate]) -> bool:
         block, client = pb.block, self._client
-        assert client is not None
+        if client is None:  # closed under us by a stop
+            raise_if_cancelled()
+            return False
         unit = self.device.unit_id
         for _attempt in range(self.retries + 1):
             self.stats.requests += 1
@@ -193,6 +200,7 @@ class ModbusDriver:
                 else:
                     response = await client.read_discrete_inputs(block.start, count=block.count, device_id=unit)
             except (ModbusException, OSError, TimeoutError):
+                raise_if_cancelled()
                 self.stats.failures += 1
                 if not client.connected:
                     return False

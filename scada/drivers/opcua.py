@@ -23,7 +23,7 @@ from asyncua.common.subscription import DataChangeEvent, StatusChangeEvent
 
 from scada.config import PointRef
 from scada.config.schema import OpcUaDevice, OpcUaSource
-from scada.drivers.backoff import Backoff
+from scada.drivers.backoff import Backoff, raise_if_cancelled
 from scada.drivers.conditioning import PointConditioner
 from scada.drivers.health import DeviceHealth, Publish
 from tags import Quality, TagUpdate
@@ -80,6 +80,7 @@ class OpcUaDriver:
 
     async def run(self) -> None:
         while True:
+            raise_if_cancelled()
             client = Client(self.device.endpoint, timeout=self.device.timeout_s, watchdog_intervall=self.watchdog_s)
             lost = asyncio.Event()
 
@@ -91,6 +92,7 @@ class OpcUaDriver:
                 await self._configure(client)
                 await asyncio.wait_for(client.connect(), self.device.timeout_s * 2)
             except (OSError, TimeoutError, ua.UaError, ConnectionError) as exc:
+                raise_if_cancelled()
                 self._offline(f"cannot connect: {exc.__class__.__name__}")
                 await self._disconnect(client)
                 await asyncio.sleep(self.backoff.next_delay())
@@ -99,6 +101,7 @@ class OpcUaDriver:
                 self.sessions += 1
                 await self._serve(client, lost)
             except (OSError, TimeoutError, ua.UaError, ConnectionError, ConnectionLost) as exc:
+                raise_if_cancelled()
                 self._offline(f"connection lost: {exc.__class__.__name__}")
             finally:
                 await self._disconnect(client)
@@ -185,6 +188,9 @@ class OpcUaDriver:
     async def _disconnect(client: Client) -> None:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(client.disconnect(), 2)
+
+    def close_connection(self) -> None:
+        """Nothing to do: asyncua lets a cancellation through (the session closes in ``run``)."""
 
     def set_out_of_service(self, tags: set[str]) -> None:
         for b in self.bindings:

@@ -44,7 +44,10 @@ async def serve_control(sim: PlantSimulator, port: int) -> asyncio.Server:
         finally:
             writer.close()
 
-    return await asyncio.start_server(handle, "127.0.0.1", port)
+    try:
+        return await asyncio.start_server(handle, "127.0.0.1", port)
+    except OSError as exc:
+        raise SimulatorError(f"cannot listen for faults on 127.0.0.1:{port} ({exc.strerror}); choose another with --control-port") from None
 
 
 async def send_command(command: dict[str, Any], port: int = DEFAULT_CONTROL_PORT) -> dict[str, Any]:
