@@ -37,8 +37,10 @@ def main() -> None:
         finally:
             stop_simulator(sim)
         sessions = sum(d.sessions for d in acquisition.drivers)
-        print(f"synthetic: {len(plant.points)} OPC UA variables on {len(acquisition.drivers)} server(s), {sessions} session(s), "
-              f"{changes} changes in {wall:.1f} s, {cpu:.2f} s CPU")
+        print(
+            f"synthetic: {len(plant.points)} OPC UA variables on {len(acquisition.drivers)} server(s), {sessions} session(s), "
+            f"{changes} changes in {wall:.1f} s, {cpu:.2f} s CPU"
+        )
         print(f"BENCH opcua_changes_per_s {changes / wall:.0f} changes/s")
         print(f"BENCH opcua_client_us_per_change {cpu / max(changes, 1) * 1e6:.1f} us")
 

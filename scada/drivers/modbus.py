@@ -33,6 +33,8 @@ logging.getLogger("pymodbus").setLevel(logging.CRITICAL)  # it logs every failed
 GOOD = int(Quality.GOOD)
 NO_COMMUNICATION = int(Quality.BAD_NO_COMMUNICATION)
 DEVICE_FAILURE = int(Quality.BAD_DEVICE_FAILURE)
+LAST_USABLE = int(Quality.UNCERTAIN_LAST_USABLE_VALUE)
+STALE_PERIODS = 3  # scan periods without a completed poll before values are marked stale
 
 
 @dataclass(slots=True)
@@ -58,6 +60,8 @@ class PollGroup:
     period_s: float
     blocks: list[_PollBlock]
     next_due: float = 0.0
+    last_ok: float = 0.0  # loop time of the last complete poll
+    stale: bool = False
 
 
 @dataclass
@@ -117,6 +121,7 @@ class ModbusDriver:
     # -- main loop ------------------------------------------------------------------------------------
 
     async def run(self) -> None:
+        watchdog = asyncio.create_task(self._watch_staleness())
         try:
             while True:
                 raise_if_cancelled()
@@ -128,7 +133,21 @@ class ModbusDriver:
                 self._close()
                 await asyncio.sleep(self.backoff.next_delay())
         finally:
+            watchdog.cancel()
             self._close()
+
+    async def _watch_staleness(self) -> None:
+        """A group whose poll has not completed for STALE_PERIODS scan periods (a device answering
+        slowly, still inside its timeout) turns Uncertain_LastUsableValue until a poll completes."""
+        loop_time = asyncio.get_running_loop().time
+        while True:
+            await asyncio.sleep(min(g.period_s for g in self.groups))
+            now, wall = loop_time(), self._clock()
+            for group in self.groups:
+                if self.health.online and not group.stale and group.last_ok and now - group.last_ok > STALE_PERIODS * group.period_s:
+                    group.stale = True
+                    log.warning("values stale", extra={"ctx": {"device": self.health.tag, "scan_class": group.scan_class}})
+                    self.publish([b.conditioner.failed(b.last, LAST_USABLE, wall) for pb in group.blocks for b in pb.bindings])
 
     async def _connect(self) -> bool:
         self._client = AsyncModbusTcpClient(
@@ -178,6 +197,7 @@ class ModbusDriver:
                 self._offline("no response")
                 return False
         self.health.succeeded()
+        group.last_ok, group.stale = asyncio.get_running_loop().time(), False
         if updates:
             self.publish(updates)
         return True

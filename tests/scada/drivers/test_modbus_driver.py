@@ -113,3 +113,17 @@ async def test_out_of_range_and_nan_values_get_their_quality(small_plant) -> Non
         await wait_for(lambda: rig.store.get("T01.EQ1.F64").quality == Quality.BAD_SENSOR_FAILURE, what="NaN")
         rig.acq.set_out_of_service({"T01.EQ1.F32"})
         await wait_for(lambda: rig.store.get("T01.EQ1.F32").quality == Quality.BAD_OUT_OF_SERVICE, what="out of service")
+
+
+async def test_a_slow_device_makes_its_values_stale_then_good_again(small_plant) -> None:
+    async with Rig(small_plant) as rig:
+        tag = "T01.EQ1.F32"
+        await wait_for(lambda: is_good(rig.store.get(tag).quality), what="Good")
+        sub = rig.bus.subscribe("watch", tag)
+        await rig.sim.set_device_fault("T01.P1", "slow", 0.25)  # 3 fast blocks: ~0.75 s a poll, period 0.2 s
+        await wait_for(lambda: rig.store.get(tag).quality == Quality.UNCERTAIN_LAST_USABLE_VALUE, what="stale")
+        assert rig.store.get("T01._device.P1.online").value is True  # slow is not offline
+        await rig.sim.set_device_fault("T01.P1", "clear")
+        await wait_for(lambda: is_good(rig.store.get(tag).quality), what="fresh again")
+        qualities = [v.quality for v in sub.take()]
+        assert Quality.BAD_NO_COMMUNICATION not in qualities
