@@ -64,14 +64,15 @@ class OpcUaDriver:
         health: DeviceHealth,
         *,
         backoff: Backoff | None = None,
-        watchdog_s: float = 1.0,
+        watchdog_s: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.device = device
         self.publish = publish
         self.health = health
         self.backoff = backoff or Backoff(0.5, 30.0)
-        self.watchdog_s = watchdog_s
+        # Keep-alive probe interval: the device's timeout, so a busy (not dead) server is not dropped.
+        self.watchdog_s = watchdog_s or device.timeout_s
         self._clock = clock
         self.scan_periods = scan_periods
         self.bindings = [_Binding(p, PointConditioner(p)) for p in points]
