@@ -172,6 +172,36 @@ async def send_fault(args: argparse.Namespace) -> dict[str, Any]:
         return {"ok": False, "error": f"no simulator control port on 127.0.0.1:{args.control_port} ({exc.strerror})"}
 
 
+def cmd_offline_report(args: argparse.Namespace) -> int:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from scada.store import connect, upgrade
+    from scada.store.offline import OfflineLog, OfflineReport, OfflineReportError
+
+    engine = connect(_settings(args).effective_database_url)
+    upgrade(engine)
+    log = OfflineLog(engine)
+    try:
+        if args.kind is not None:
+            try:
+                until = datetime.fromisoformat(args.until)
+            except (TypeError, ValueError):
+                raise OfflineReportError(f"--until {args.until!r}: give the planned back-online time as 2026-11-30T08:00") from None
+            until = until if until.tzinfo else until.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+            report = OfflineReport(args.enterprise, args.device, args.kind, args.reason or "", args.by, until)
+            print(f"filed offline report #{log.file_report(report)}")
+        for r in log.reports(args.enterprise):
+            target = f"{r.enterprise}.{r.device}" if r.device else f"{r.enterprise} (gateway)"
+            print(
+                f"#{r.id} {target} {r.kind} by {r.reported_by} at {r.reported_at:%Y-%m-%d %H:%M}Z, "
+                f"back online {r.planned_online_at:%Y-%m-%d %H:%M}Z: {r.reason}"
+            )
+    finally:
+        engine.dispose()
+    return 0
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     from scada.store import connect, current_revision, downgrade, upgrade
 
@@ -260,6 +290,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("spec", metavar="TARGET=FAULT[:N]")
     p.add_argument("--control-port", type=int, default=15999, help="the simulator's control port [default: 15999]")
+
+    p = command(
+        "offline-report",
+        cmd_offline_report,
+        "file or list an enterprise's offline reports 离线报备",
+        "Without --kind: list the enterprise's offline reports. With --kind, --reason and --until: file one.\n"
+        "Example: scada offline-report E01 --device PLC1 --kind maintenance --reason 'PLC 检修' "
+        "--until 2026-11-30T08:00 --by 张建国",
+    )
+    p.add_argument("enterprise")
+    p.add_argument("--device", help="the device going offline (default: the whole gateway)")
+    p.add_argument("--kind", help="maintenance, power, network, equipment or other")
+    p.add_argument("--reason", help="why it goes offline")
+    p.add_argument("--until", help="planned back-online time, ISO 8601 (Asia/Shanghai unless an offset is given)")
+    p.add_argument("--by", default="system", help="who files the report")
+    _add_settings(p, ["data_dir", "database_url"])
 
     p = command("db", cmd_db, "relational store schema: upgrade, downgrade, current 数据库迁移")
     p.add_argument("action", choices=("upgrade", "downgrade", "current"))

@@ -12,13 +12,15 @@ import logging
 import signal
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from scada.config import ConfigError, Plant, load_plant
 from scada.drivers.acquisition import Acquisition, health_tags
 from scada.settings import Settings
 from scada.store import AuditEvent, AuditLog, connect, upgrade
-from tags import Quality, TagBus, TagStore, is_good
+from scada.store.offline import OfflineLog
+from tags import Quality, Subscription, TagBus, TagStore, is_good
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,19 @@ class Supervisor:
             "bus_dropped": sum(s.dropped for s in self.bus.subscriptions),
         }
 
+    async def _record_offline_episodes(self, sub: Subscription) -> None:
+        """Device online/offline edges from the tag bus → offline episodes in the store (art. 19)."""
+        log_ = OfflineLog(self.engine)
+        loop = asyncio.get_running_loop()
+        try:
+            async for batch in sub:
+                for value in batch:
+                    enterprise, _, device, _ = value.tag.split(".")
+                    at = datetime.fromtimestamp(value.source_time, UTC)
+                    await loop.run_in_executor(None, log_.device_edge, enterprise, device, bool(value.value), at)
+        finally:
+            sub.close()
+
     def stop(self) -> None:
         self._stop.set()
 
@@ -116,6 +131,8 @@ class Supervisor:
             loop.add_signal_handler(sig, handler)
         if acquire:
             self.acquisition = Acquisition(self.plant, self.tags.update)
+            edges = self.bus.subscribe("offline-episodes", "*._device.*.online")  # before any driver runs
+            recorder = asyncio.create_task(self._record_offline_episodes(edges), name="offline-episodes")
             self.acquisition.start()
         log.info(
             "server running",
@@ -136,6 +153,7 @@ class Supervisor:
                 loop.remove_signal_handler(sig)
             if self.acquisition is not None:
                 await self.acquisition.stop()
+                recorder.cancel()
             if reloads:  # a reload in progress finishes (and is audited) before the stop is recorded
                 await asyncio.gather(*reloads, return_exceptions=True)
             await loop.run_in_executor(None, self.audit.record, AuditEvent("system", "server.stopped", str(self.settings.config_dir)))

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
+from scada.store.db import aware
 from scada.store.tables import audit_events
 
 
@@ -46,9 +47,4 @@ class AuditLog:
             query = query.where(audit_events.c.target == target)
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
-        return [AuditEvent(r["actor"], r["action"], r["target"], r["detail"], r["note"], _aware(r["at"]), r["id"]) for r in rows]
-
-
-def _aware(at: datetime) -> datetime:
-    """SQLite returns naive datetimes; they were stored in UTC."""
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+        return [AuditEvent(r["actor"], r["action"], r["target"], r["detail"], r["note"], aware(r["at"]), r["id"]) for r in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 
@@ -16,6 +17,11 @@ from scada.errors import ScadaError
 
 class StoreError(ScadaError):
     """The relational store cannot be reached or migrated."""
+
+
+def aware(at: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything is stored in UTC."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -19,3 +19,28 @@ audit_events = Table(
     Index("ix_audit_events_at", "at"),
     Index("ix_audit_events_target", "target"),
 )
+
+offline_episodes = Table(
+    "offline_episodes",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("enterprise", String(64), nullable=False),
+    Column("device", String(64), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=True),  # open while the device is offline
+    Index("ix_offline_episodes_device", "enterprise", "device", "started_at"),
+)
+
+offline_reports = Table(
+    "offline_reports",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("enterprise", String(64), nullable=False),
+    Column("device", String(64), nullable=True),  # None: the whole gateway
+    Column("kind", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("reported_by", String(128), nullable=False),
+    Column("reported_at", DateTime(timezone=True), nullable=False),
+    Column("planned_online_at", DateTime(timezone=True), nullable=False),
+    Index("ix_offline_reports_enterprise", "enterprise", "reported_at"),
+)

@@ -10,7 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+from sqlalchemy import select
+
 from scada.cli import main
+from scada.store import connect
+from scada.store.tables import offline_episodes
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTROL_PORT = 15998
@@ -66,6 +70,11 @@ def test_run_polls_the_whole_demo_plant_from_the_simulator(tmp_path: Path, capsy
             stop(server)
     finally:
         stop(sim)
+    engine = connect(f"sqlite:///{tmp_path / 'data' / 'scada.db'}")
+    with engine.connect() as conn:
+        episodes = conn.execute(select(offline_episodes.c.enterprise, offline_episodes.c.device, offline_episodes.c.ended_at)).all()
+    engine.dispose()
+    assert episodes == [("E02", "PLC1", None)]  # still open: the device was offline when the server stopped
 
 
 def test_fault_command_errors_are_clear(capsys) -> None:

@@ -24,12 +24,12 @@ def test_migrations_up_down_up(store_url: str) -> None:
         assert current_revision(engine) is None
         upgrade(engine)
         upgrade(engine)  # idempotent
-        assert current_revision(engine) == "0001"
-        assert "audit_events" in inspect(engine).get_table_names()
+        assert current_revision(engine) == "0002"
+        assert {"audit_events", "offline_episodes", "offline_reports"} <= set(inspect(engine).get_table_names())
         downgrade(engine, "base")
         assert "audit_events" not in inspect(engine).get_table_names()
         upgrade(engine)
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == "0002"
     finally:
         engine.dispose()
 
@@ -65,3 +65,40 @@ def test_unreachable_database_is_a_clear_error() -> None:
     with pytest.raises(StoreError, match="cannot migrate the store"):
         upgrade(engine)
     engine.dispose()
+
+
+def test_offline_episodes_and_reports(store_url: str) -> None:
+    from datetime import timedelta
+
+    from scada.store.offline import OfflineLog, OfflineReport, OfflineReportError
+
+    engine = connect(store_url)
+    try:
+        upgrade(engine)
+        day = datetime(2026, 11, 29, tzinfo=UTC)
+        now = [day + timedelta(hours=12)]
+        log = OfflineLog(engine, clock=lambda: now[0])
+        log.device_edge("E01", "PLC1", False, day - timedelta(minutes=10))  # started the day before
+        log.device_edge("E01", "PLC1", False, day - timedelta(minutes=5))  # a repeated edge opens nothing new
+        log.device_edge("E01", "PLC1", True, day + timedelta(minutes=20))
+        log.device_edge("E01", "PLC1", False, day + timedelta(hours=11, minutes=59))  # still open at noon
+        assert log.day_summary("E01", "PLC1", day) == (1, 20 * 60 + 60)
+        assert log.day_summary("E01", "PLC2", day) == (0, 0.0)
+        until = now[0] + timedelta(hours=6)
+        first = log.file_report(OfflineReport("E01", "PLC1", "maintenance", "PLC 检修", "张建国", until))
+        log.file_report(OfflineReport("E01", None, "power", "计划停电", "张建国", until))
+        reports = log.reports("E01")
+        assert (reports[0].id, reports[0].device, reports[0].kind) == (first, "PLC1", "maintenance")
+        assert len(reports) == 2
+        assert reports[1].device is None and reports[1].reported_at == now[0] and reports[1].planned_online_at == until
+        from zoneinfo import ZoneInfo
+
+        beijing = datetime(2026, 11, 30, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+        third = log.file_report(OfflineReport("E01", "PLC2", "network", "光缆", "李四", beijing))
+        assert log.reports("E01")[-1].id == third and log.reports("E01")[-1].planned_online_at == beijing  # 00:00 UTC
+        with pytest.raises(OfflineReportError, match="kind must be one of"):
+            log.file_report(OfflineReport("E01", None, "holiday", "x", "y", until))
+        with pytest.raises(OfflineReportError, match="must be after"):
+            log.file_report(OfflineReport("E01", None, "other", "x", "y", now[0]))
+    finally:
+        engine.dispose()
