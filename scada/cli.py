@@ -172,6 +172,25 @@ async def send_fault(args: argparse.Namespace) -> dict[str, Any]:
         return {"ok": False, "error": f"no simulator control port on 127.0.0.1:{args.control_port} ({exc.strerror})"}
 
 
+def cmd_import_opcua(args: argparse.Namespace) -> int:
+    import asyncio
+    from pathlib import Path
+
+    from scada.drivers.opcua_import import browse, render
+
+    try:
+        equipment = asyncio.run(browse(args.endpoint, args.device, args.timeout))
+    except (OSError, TimeoutError) as exc:
+        raise ScadaError(f"cannot browse {args.endpoint}: {exc}") from None
+    text = render(equipment, args.endpoint)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {sum(len(e['points']) for e in equipment)} points in {len(equipment)} equipment to {args.output}")
+    else:
+        print(text, end="")
+    return 0
+
+
 def cmd_offline_report(args: argparse.Namespace) -> int:
     from datetime import datetime
     from zoneinfo import ZoneInfo
@@ -290,6 +309,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("spec", metavar="TARGET=FAULT[:N]")
     p.add_argument("--control-port", type=int, default=15999, help="the simulator's control port [default: 15999]")
+
+    p = command(
+        "import-opcua",
+        cmd_import_opcua,
+        "browse an OPC UA server and write point configuration to edit 导入点位",
+        "Every numeric variable below Objects becomes a point, its parent object an equipment.\n"
+        "Kind, unit, range and thresholds are placeholders: edit them, then run check-config.",
+    )
+    p.add_argument("endpoint", help="e.g. opc.tcp://10.0.0.5:4840")
+    p.add_argument("--device", required=True, help="the device id these points will use in the enterprise file")
+    p.add_argument("--output", "-o", help="write the YAML here instead of standard output")
+    p.add_argument("--timeout", type=float, default=10.0, help="request timeout in seconds [default: 10]")
 
     p = command(
         "offline-report",
