@@ -82,6 +82,8 @@ class ModbusDevice(Model):
     port: Annotated[int, Field(ge=1, le=65535)] = 502
     unit_id: Annotated[int, Field(ge=0, le=255)] = 1
     timeout_s: Annotated[float, Field(gt=0)] = 2.0
+    retries: Annotated[int, Field(ge=0, le=5)] = 1
+    max_gap: Annotated[int, Field(ge=0, le=124)] = 8  # unused registers a block read may span between points
 
 
 class OpcUaSecurity(Model):

@@ -83,20 +83,18 @@ class ModbusDriver:
         publish: Publish,
         health: DeviceHealth,
         *,
-        max_gap: int = 8,
-        retries: int = 1,
         backoff: Backoff | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.device = device
         self.publish = publish
         self.health = health
-        self.retries = retries
+        self.retries = device.retries
         self.backoff = backoff or Backoff(0.5, 30.0)
         self._clock = clock
         self.stats = DriverStats()
         self.conditioners = {p.tag: PointConditioner(p) for p in points}
-        self.groups = self._plan(points, scan_periods, max_gap)
+        self.groups = self._plan(points, scan_periods, device.max_gap)
         self._client: AsyncModbusTcpClient | None = None
 
     def _plan(self, points: Sequence[PointRef], scan_periods: dict[str, float], max_gap: int) -> list[PollGroup]:
