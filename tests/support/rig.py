@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Callable
 
@@ -10,6 +11,12 @@ from scada.config import Plant
 from scada.drivers.acquisition import Acquisition, health_tags
 from scada.simulator.plant import PlantSimulator
 from tags import TagBus, TagStore
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class Rig:

@@ -6,10 +6,10 @@ Device P1 carries a point of every data type and byte/word order; P2 is a second
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
+from rig import free_port
 
 from scada.config import Plant, load_plant
 
@@ -33,12 +33,6 @@ TYPES = [
     ("F64", "float64", "big", "big"),
     ("F64S", "float64", "little", "little"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_tree(root: Path) -> Path:
