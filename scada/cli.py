@@ -292,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
         "with `scada fault`.\n\n"
         "Point faults: spike, drift[:units per s], stuck, out_of_range, nan, bad_status (OPC UA), clear.\n"
         "Device faults (TARGET = ENTERPRISE.DEVICE): offline, online, slow[:seconds],\n"
-        "exception[:Modbus exception code], restart, clear.",
+        "exception[:Modbus exception code], malformed, restart, clear.",
     )
     p.add_argument("--fault", action="append", metavar="TARGET=FAULT[:N]", help="a fault to start with (repeatable)")
     p.add_argument("--control-port", type=int, default=15999, help="loopback port for `scada fault` [default: 15999]")

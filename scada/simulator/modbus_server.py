@@ -2,7 +2,8 @@
 
 Devices on one host:port are told apart by unit id, as behind a real Modbus gateway. Device
 faults act inside the server: ``offline`` (the unit stops answering: requests time out),
-``slow`` (answers after a delay), ``exception`` (answers with a Modbus exception code).
+``slow`` (answers after a delay), ``exception`` (answers with a Modbus exception code), ``malformed`` (frames with a wrong byte count,
+for every unit on that server).
 The whole server can also be stopped and started again (a PLC reboot).
 """
 
@@ -88,7 +89,13 @@ class ModbusSimServer:
         self.host = host
         self.port = port
         self.units: dict[int, UnitImage] = {}
+        self.malformed = False  # answer with frames whose byte count lies (a broken gateway)
         self._server: ModbusTcpServer | None = None
+
+    def _trace_packet(self, sending: bool, data: bytes) -> bytes:
+        if sending and self.malformed and len(data) > 9:
+            return data[:8] + bytes([(data[8] + 7) & 0xFF]) + data[9:]  # MBAP + function code, then a wrong byte count
+        return data
 
     def unit(self, unit_id: int) -> UnitImage:
         return self.units.setdefault(unit_id, UnitImage())
@@ -99,7 +106,9 @@ class ModbusSimServer:
 
     async def start(self) -> None:
         if self._server is None:
-            server = ModbusTcpServer(_SimContext(self.units), address=(self.host, self.port), ignore_missing_devices=True)
+            server = ModbusTcpServer(
+                _SimContext(self.units), address=(self.host, self.port), ignore_missing_devices=True, trace_packet=self._trace_packet
+            )
             await server.serve_forever(background=True)
             self._server = server
 

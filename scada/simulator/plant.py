@@ -26,7 +26,7 @@ from scada.simulator.signals import PointSignal
 log = logging.getLogger(__name__)
 logging.getLogger("pymodbus").setLevel(logging.CRITICAL)  # it logs every refused request; we log edges
 
-DEVICE_FAULTS = ("offline", "online", "slow", "exception", "restart", "clear")
+DEVICE_FAULTS = ("offline", "online", "slow", "exception", "malformed", "restart", "clear")
 
 
 class SimulatorError(ScadaError):
@@ -178,6 +178,7 @@ class PlantSimulator:
             await server.stop()
             await server.start()
             return
+        server.malformed = kind == "malformed" or (server.malformed and kind not in ("online", "clear"))
         if kind == "offline":
             unit.offline = True
         elif kind in ("online", "clear"):
@@ -193,5 +194,5 @@ class PlantSimulator:
         if kind in ("online", "clear", "restart"):
             await server.start()
             await self._write_opcua(self._clock())
-        if kind in ("slow", "exception"):
+        if kind in ("slow", "exception", "malformed"):
             raise SimulatorError(f"device fault {kind!r} is Modbus-only; for OPC UA use a point's bad_status")

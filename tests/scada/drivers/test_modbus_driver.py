@@ -127,3 +127,19 @@ async def test_a_slow_device_makes_its_values_stale_then_good_again(small_plant)
         await wait_for(lambda: is_good(rig.store.get(tag).quality), what="fresh again")
         qualities = [v.quality for v in sub.take()]
         assert Quality.BAD_NO_COMMUNICATION not in qualities
+
+
+async def test_malformed_responses_never_give_good_values_and_the_driver_survives(small_plant, caplog) -> None:
+    caplog.set_level(logging.WARNING, logger="scada.drivers.health")
+    async with Rig(small_plant) as rig:
+        tag = "T01.EQ2.LT"
+        await wait_for(lambda: is_good(rig.store.get(tag).quality), what="Good")
+        sub = rig.bus.subscribe("watch", tag)
+        await rig.sim.set_device_fault("T01.P2", "malformed")
+        await wait_for(lambda: rig.store.get(tag).quality == Quality.BAD_NO_COMMUNICATION, what="Bad on malformed frames")
+        await asyncio.sleep(1.0)  # several reconnect/poll rounds of garbage
+        during = [v.quality for v in sub.take()]
+        assert Quality.GOOD not in during
+        assert len([r for r in caplog.records if r.getMessage() == "device offline"]) == 1  # once per episode
+        await rig.sim.set_device_fault("T01.P2", "clear")
+        await wait_for(lambda: is_good(rig.store.get(tag).quality), what="recovered", timeout=20)
