@@ -10,18 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from services import service_missing
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = ROOT / "config"
 POSTGRES_URL = os.environ.get("SCADA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-# Set by .ci/run: a service a test needs must be there; a missing one fails the test instead of skipping it.
-REQUIRE_SERVICES = os.environ.get("SCADA_REQUIRE_SERVICES") == "1"
-
-
-def service_missing(what: str) -> None:
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{what} is not reachable and SCADA_REQUIRE_SERVICES=1: CI must not skip this test")
-    pytest.skip(f"{what} is not reachable")
 
 
 @pytest.fixture(autouse=True)

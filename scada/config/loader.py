@@ -42,7 +42,7 @@ ENTERPRISE_KEYS = set(EnterpriseFile.model_fields)
 TEMPLATE_FILE_KEYS = {"templates"}
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """Paths in messages are relative to the working directory when possible (as the user typed them)."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
@@ -65,9 +65,9 @@ class _TreeLoader:
 
     def read(self, path: Path) -> Any:
         self.files.append(path)
-        raw = load_yaml(path, _display(path), self.issues)
+        raw = load_yaml(path, display_path(path), self.issues)
         if raw is not None and not isinstance(raw, LocDict):
-            self.issues.append(ConfigIssue(Where(_display(path), 1, ""), "the file must be a mapping of keys at the top level"))
+            self.issues.append(ConfigIssue(Where(display_path(path), 1, ""), "the file must be a mapping of keys at the top level"))
             return None
         return raw
 
@@ -76,9 +76,9 @@ class _TreeLoader:
             raise ConfigError([ConfigIssue(Where(str(self.root), 0, ""), "configuration folder not found")])
         site_path = self.root / SITE_FILE
         if not site_path.is_file():
-            raise ConfigError([ConfigIssue(Where(_display(site_path), 0, ""), f"missing: every configuration tree needs {SITE_FILE}")])
+            raise ConfigError([ConfigIssue(Where(display_path(site_path), 0, ""), f"missing: every configuration tree needs {SITE_FILE}")])
         site_raw = self.read(site_path)
-        site = validate(SiteFile, site_raw, self.issues, Where(_display(site_path), 1, "")) if site_raw is not None else None
+        site = validate(SiteFile, site_raw, self.issues, Where(display_path(site_path), 1, "")) if site_raw is not None else None
         templates, template_raws = self.load_templates()
         enterprises = [e for e in (self.load_enterprise(p, template_raws) for p in sorted((self.root / "enterprises").glob("*.yaml"))) if e]
         if site is not None:
@@ -91,7 +91,7 @@ class _TreeLoader:
         digest = hashlib.sha256()
         for path in self.files:
             digest.update(path.read_bytes())
-        return Plant(site, templates, tuple(enterprises), tuple(_display(p) for p in self.files), digest.hexdigest())
+        return Plant(site, templates, tuple(enterprises), tuple(display_path(p) for p in self.files), digest.hexdigest())
 
     def load_templates(self) -> tuple[dict[str, Template], dict[str, LocDict]]:
         models: dict[str, Template] = {}

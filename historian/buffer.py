@@ -1,0 +1,89 @@
+"""The store-and-forward buffer: batches waiting for the remote historian, on disk, in order.
+
+One SQLite file; each batch is one row holding its rows already encoded as line protocol, so a
+push is one small transaction (not one insert per sample) and forwarding sends the bytes as they
+are. ``synchronous=FULL``: once ``push`` returns, the batch survives a crash of the process and of
+the machine. Bounded by a row count: a push that would exceed it is refused and counted — the
+oldest data is kept (a gap at the end is visible and alarmed; silently rewriting history is not).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+from typing import NamedTuple
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS batches (seq INTEGER PRIMARY KEY AUTOINCREMENT, rows INTEGER NOT NULL,
+                                    min_t INTEGER NOT NULL, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS rejected (seq INTEGER PRIMARY KEY, rows INTEGER NOT NULL, min_t INTEGER NOT NULL,
+                                     body BLOB NOT NULL, error TEXT NOT NULL);
+"""
+
+
+class Batch(NamedTuple):
+    seq: int
+    rows: int
+    min_t: int
+    body: bytes
+
+
+class DiskBuffer:
+    def __init__(self, path: Path, max_rows: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.max_rows = max_rows
+        self.refused_rows = 0
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+        self._rows = self._db.execute("SELECT coalesce(sum(rows), 0) FROM batches").fetchone()[0]
+
+    @property
+    def rows(self) -> int:
+        return self._rows
+
+    @property
+    def fill(self) -> float:
+        return self._rows / self.max_rows
+
+    def push(self, body: bytes, rows: int, min_t: int) -> bool:
+        """Keep a batch; False (and counted) when the buffer is full."""
+        with self._lock:
+            if self._rows + rows > self.max_rows:
+                self.refused_rows += rows
+                return False
+            self._db.execute("INSERT INTO batches(rows, min_t, body) VALUES (?, ?, ?)", (rows, min_t, body))
+            self._rows += rows
+            return True
+
+    def oldest(self) -> Batch | None:
+        with self._lock:
+            found = self._db.execute("SELECT seq, rows, min_t, body FROM batches ORDER BY seq LIMIT 1").fetchone()
+        return Batch(*found) if found else None
+
+    def remove(self, batch: Batch) -> None:
+        """The remote has the batch: forget it."""
+        with self._lock:
+            self._db.execute("DELETE FROM batches WHERE seq = ?", (batch.seq,))
+            self._rows -= batch.rows
+
+    def reject(self, batch: Batch, error: str) -> None:
+        """The remote refuses the batch for good: set it aside (kept for inspection), go on with the rest."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.execute("INSERT OR REPLACE INTO rejected VALUES (?, ?, ?, ?, ?)", (*batch, error))
+            self._db.execute("DELETE FROM batches WHERE seq = ?", (batch.seq,))
+            self._db.execute("COMMIT")
+            self._rows -= batch.rows
+
+    def rejected_rows(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT coalesce(sum(rows), 0) FROM rejected").fetchone()[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

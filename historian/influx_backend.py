@@ -1,0 +1,116 @@
+"""The InfluxDB historian: raw rows and rollups as line protocol, queries in InfluxQL.
+
+Rollups are computed by the historian itself (an InfluxQL aggregate over the tier below, written
+back as line protocol) rather than by continuous queries: the same code serves 1.x and 2.x/3.x,
+re-runs cleanly over late (replayed) data, and is driven by a clock tests control.
+Retention is the server's job (retention policies / bucket rules set by ``setup``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from historian.backend import BAD_BIT, ROLLUP_TIERS, TIER_INTERVAL_US, HistoryBackend
+from historian.influx_transport import InfluxTransport
+from historian.line_protocol import RAW_MEASUREMENT, ROLLUP_MEASUREMENT, encode_buckets, encode_rows
+from historian.rows import Bucket, Row
+
+WRITE_CHUNK = 5_000  # rows per HTTP write: influxd's sweet spot
+
+
+def _point_filter(tags: Sequence[str]) -> str:
+    return "(" + " OR ".join("point = '" + t.replace("\\", "\\\\").replace("'", "\\'") + "'" for t in tags) + ")"
+
+
+def _ns(t_us: int) -> int:
+    return t_us * 1000
+
+
+def _value(values: dict[str, object]) -> object:
+    text = values.get("text")
+    return text if text is not None else values.get("value")
+
+
+class InfluxHistory(HistoryBackend):
+    name = "influxdb"
+
+    def __init__(self, transport: InfluxTransport) -> None:
+        self.transport = transport
+
+    def write(self, rows: Sequence[Row]) -> None:
+        for i in range(0, len(rows), WRITE_CHUNK):
+            self.transport.write(encode_rows(rows[i : i + WRITE_CHUNK]), "raw")
+
+    def write_encoded(self, body: bytes) -> None:
+        """Line protocol encoded earlier (the store-and-forward buffer keeps it encoded)."""
+        self.transport.write(body, "raw")
+
+    def _series(self, influxql: str) -> Iterator[tuple[str, list[str], list[list[object]]]]:
+        for series in self.transport.query(influxql):
+            yield series.get("tags", {}).get("point", ""), series["columns"], series.get("values", [])
+
+    def last(self, tags: Sequence[str]) -> dict[str, Row]:
+        if not tags:
+            return {}
+        q = (
+            f"SELECT value, text, q, st FROM {self.transport.source('raw', RAW_MEASUREMENT)} "
+            f"WHERE {_point_filter(tags)} GROUP BY point ORDER BY time DESC LIMIT 1"
+        )
+        out: dict[str, Row] = {}
+        for tag, columns, values in self._series(q):
+            for raw in values:
+                v = dict(zip(columns, raw, strict=True))
+                out[tag] = Row(tag, v["time"], _value(v), v["q"], v["st"])  # type: ignore[arg-type]
+        return out
+
+    def raw(self, tags: Sequence[str], start: int, end: int) -> Iterator[Row]:
+        source = self.transport.source("raw", RAW_MEASUREMENT)
+        for wanted in tags:  # one query per tag keeps the caller's order and bounds each stream
+            q = f"SELECT value, text, q, st FROM {source} WHERE {_point_filter([wanted])} AND time >= {_ns(start)} AND time < {_ns(end)}"
+            for _, columns, values in self._series(q):
+                for raw in values:
+                    v = dict(zip(columns, raw, strict=True))
+                    yield Row(wanted, v["time"], _value(v), v["q"], v["st"])  # type: ignore[arg-type]
+
+    def _aggregate_query(self, tags: Sequence[str] | None, start: int, end: int, interval: int, tier: str) -> str:
+        if tier == "raw":
+            fields = "sum(value) AS sum, min(value) AS min, max(value) AS max, last(value) AS last, count(value) AS n"
+            where, measurement = f"q < {BAD_BIT}", RAW_MEASUREMENT
+        else:
+            fields = 'sum("sum") AS sum, min("min") AS min, max("max") AS max, last("last") AS last, sum("n") AS n'
+            where, measurement = "n > 0", ROLLUP_MEASUREMENT
+        if tags is not None:
+            where += f" AND {_point_filter(tags)}"
+        return (
+            f"SELECT {fields} FROM {self.transport.source(tier, measurement)} "
+            f"WHERE {where} AND time >= {_ns(start)} AND time < {_ns(end)} GROUP BY time({interval}u), point fill(none)"
+        )
+
+    def _buckets(self, q: str) -> Iterator[Bucket]:
+        for tag, columns, values in self._series(q):
+            for raw in values:
+                v = dict(zip(columns, raw, strict=True))
+                n = int(v["n"] or 0)  # type: ignore[call-overload]
+                if n:
+                    yield Bucket(tag, v["time"], v["sum"] / n, v["min"], v["max"], v["last"], n)  # type: ignore[arg-type, operator]
+
+    def buckets(self, tags: Sequence[str], start: int, end: int, interval: int, tier: str) -> Iterator[Bucket]:
+        for wanted in tags:
+            yield from self._buckets(self._aggregate_query([wanted], start, end, interval, tier))
+
+    def rollup(self, tier: str, start: int, end: int) -> int:
+        interval = TIER_INTERVAL_US[tier]
+        source = "raw" if tier == ROLLUP_TIERS[0] else ROLLUP_TIERS[ROLLUP_TIERS.index(tier) - 1]
+        start, end = start - start % interval, end - end % interval
+        if end <= start:
+            return 0
+        rows = list(self._buckets(self._aggregate_query(None, start, end, interval, source)))
+        for i in range(0, len(rows), WRITE_CHUNK):
+            self.transport.write(encode_buckets(rows[i : i + WRITE_CHUNK]), tier)
+        return len(rows)
+
+    def purge(self, keep_from: dict[str, int]) -> None:
+        """Nothing to do: the retention policies set up by the transport expire old data."""
+
+    def close(self) -> None:
+        self.transport.close()

@@ -1,0 +1,294 @@
+"""The running historian: bus → recording policy → batches → backend (or disk buffer → remote).
+
+Nothing here runs blocking work on the event loop: every write, rollup and query goes to a
+single writer thread (so SQLite sees one writer and batches stay in order) or, for the remote
+path, to a forwarder thread that drains the disk buffer oldest-first. The tag bus never waits:
+the subscription's bounded inbox absorbs bursts (drops are counted by the bus).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from historian.backend import ROLLUP_TIERS, TIER_INTERVAL_US, HistoryBackend
+from historian.buffer import DiskBuffer
+from historian.config import HistorianConfig
+from historian.errors import HistorianError, HistorianUnavailable
+from historian.influx_backend import InfluxHistory
+from historian.line_protocol import encode_rows
+from historian.query import TrendPlanner, aggregate, nice_interval
+from historian.recording import RecordingPolicy
+from historian.rows import US, Bucket, Row, row_of
+from historian.status import StatusPublisher
+from scada.drivers.backoff import Backoff
+from tags import Delivery, Subscription, TagBus, TagUpdate
+
+log = logging.getLogger(__name__)
+DAY_US = 86_400 * US
+MAX_IN_FLIGHT = 4  # write batches queued for the writer thread before the consumer waits
+FRESH_START_LOOKBACK_US = DAY_US  # rollups start this far back when no state was saved
+
+
+def open_backend(config: HistorianConfig, data_dir: Path) -> HistoryBackend:
+    if config.backend == "sqlite":
+        from historian.sqlite_backend import SqliteHistory
+
+        return SqliteHistory(data_dir / config.sqlite.path)
+    from historian.influx_transport import Influx1Transport, Influx2Transport
+
+    transport = Influx1Transport(config.influxdb1) if config.backend == "influxdb1" else Influx2Transport(config.influxdb2)
+    return InfluxHistory(transport)
+
+
+class Historian:
+    """One historian: write path, rollups and retention, queries. ``clock`` returns POSIX seconds."""
+
+    def __init__(
+        self,
+        config: HistorianConfig,
+        data_dir: Path,
+        clock: Callable[[], float] = time.time,
+        publish: Callable[[list[TagUpdate]], None] | None = None,
+        backend: HistoryBackend | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.backend = backend or open_backend(config, data_dir)
+        self.policy = RecordingPolicy(config)
+        self.buffer = DiskBuffer(data_dir / config.buffer.path, config.buffer.max_rows) if config.remote else None
+        self.status = StatusPublisher(publish, clock, config.buffer.warn_fraction)
+        self._state_path = data_dir / "historian-state.json"
+        self._watermarks = self._load_state()
+        self._dirty_from: int | None = None  # oldest source time written since the last rollup
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="historian-writer")
+        self._forwarder = ThreadPoolExecutor(1, thread_name_prefix="historian-forwarder")
+        self._in_flight: list[asyncio.Future[None]] = []
+        self._remote_ready = False  # databases/retention created on the remote
+        self.planner = TrendPlanner(config.retention, self.watermark, self.now_us)
+        self.rows_recorded = 0
+
+    # -- state ------------------------------------------------------------------------------
+
+    def now_us(self) -> int:
+        return round(self.clock() * US)
+
+    def _load_state(self) -> dict[str, int]:
+        try:
+            return {k: int(v) for k, v in json.loads(self._state_path.read_text()).get("watermarks", {}).items()}
+        except (OSError, ValueError):
+            return {}
+
+    def _save_state(self) -> None:
+        tmp = self._state_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"backend": self.config.backend, "watermarks": self._watermarks}))
+        tmp.replace(self._state_path)
+
+    def watermark(self, tier: str) -> int:
+        """Rolled up completely before this time (µs)."""
+        return self._watermarks.get(tier, 0)
+
+    def setup(self) -> None:
+        """Create databases/retention on a remote historian (blocking; tolerated to fail while it is down)."""
+        setup = getattr(getattr(self.backend, "transport", None), "setup", None)
+        if setup is not None:
+            setup(self.config)
+
+    # -- write path (blocking; writer thread) -------------------------------------------------
+
+    def record(self, rows: Sequence[Row]) -> None:
+        """Store rows that passed the recording policy: directly, or into the disk buffer for a remote."""
+        if not rows:
+            return
+        min_t = min(r.t for r in rows)
+        if self.buffer is None:
+            self.backend.write(rows)
+            self._note_written(min_t)
+        elif not self.buffer.push(encode_rows(rows), len(rows), min_t):
+            log.error("historian buffer full: %d rows refused", len(rows), extra={"ctx": {"refused_total": self.buffer.refused_rows}})
+        self.rows_recorded += len(rows)
+
+    def _note_written(self, min_t: int) -> None:
+        self._dirty_from = min_t if self._dirty_from is None else min(self._dirty_from, min_t)
+
+    def forward_once(self) -> int:
+        """Send the oldest buffered batch to the remote; rows sent (0 when empty). Raises HistorianUnavailable."""
+        assert self.buffer is not None and isinstance(self.backend, InfluxHistory)
+        batch = self.buffer.oldest()
+        if batch is None:
+            return 0
+        if not self._remote_ready:
+            self.setup()
+            self._remote_ready = True
+        try:
+            self.backend.write_encoded(batch.body)
+        except HistorianUnavailable:
+            self._remote_ready = False  # it may come back empty (a new server): set up again first
+            raise
+        except HistorianError as exc:
+            log.error(
+                "remote historian refused a batch; set aside", extra={"ctx": {"seq": batch.seq, "rows": batch.rows, "error": str(exc)}}
+            )
+            self.buffer.reject(batch, str(exc))
+            return 0
+        self.buffer.remove(batch)
+        self._note_written(batch.min_t)
+        return batch.rows
+
+    def forward_all(self) -> int:
+        """Drain the whole buffer now (blocking); rows sent. Raises HistorianUnavailable."""
+        sent = 0
+        while self.buffer is not None and self.buffer.rows:
+            sent += self.forward_once()
+        return sent
+
+    def roll_up(self) -> None:
+        """Bring every rollup tier up to the last complete interval; re-do intervals that got late data."""
+        now = self.now_us() - round(self.config.batch.max_delay_s * US) - 5 * US  # let the last batch land
+        dirty, self._dirty_from = self._dirty_from, None
+        for tier in ROLLUP_TIERS:
+            interval = TIER_INTERVAL_US[tier]
+            start = self._watermarks.get(tier, now - FRESH_START_LOOKBACK_US)
+            if dirty is not None:
+                start = min(start, dirty)
+            end = now - now % interval
+            if end > start - start % interval:
+                self.backend.rollup(tier, start, end)
+                self._watermarks[tier] = end
+        self._save_state()
+
+    def purge(self) -> None:
+        r, now = self.config.retention, self.now_us()
+        days = {"raw": r.raw_days, "1m": r.minute_days, "1h": r.hour_days}
+        self.backend.purge({tier: now - round(d * DAY_US) for tier, d in days.items()})
+
+    # -- queries (blocking) ---------------------------------------------------------------------
+
+    def last(self, tags: Sequence[str]) -> dict[str, Row]:
+        return self.backend.last(tags)
+
+    def raw(self, tags: Sequence[str], start: float, end: float) -> Iterator[Row]:
+        return self.backend.raw(tags, round(start * US), round(end * US))
+
+    def aggregate(
+        self, tags: Sequence[str], start: float, end: float, interval_s: float | None = None, max_points: int = 1000
+    ) -> Iterator[Bucket]:
+        """Aggregates per interval (given, or chosen from ``max_points``), tiers picked automatically."""
+        s, e = round(start * US), round(end * US)
+        interval = round(interval_s * US) if interval_s else nice_interval(s, e, max_points)
+        return aggregate(self.backend, self.planner, tags, s, e, interval)
+
+    # -- asyncio side ---------------------------------------------------------------------------
+
+    def subscribe(self, bus: TagBus) -> Subscription:
+        # Every sample incl. repeats (the heartbeat needs them); a FIFO: the historian wants each one.
+        return bus.subscribe("historian", "*", delivery=Delivery.ALL, maxlen=500_000)
+
+    async def _submit(self, rows: list[Row]) -> None:
+        loop = asyncio.get_running_loop()
+        self._in_flight = [f for f in self._in_flight if not f.done()]
+        if len(self._in_flight) >= MAX_IN_FLIGHT:
+            await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+        self._in_flight.append(loop.run_in_executor(self._writer, self.record, rows))
+
+    async def consume(self, sub: Subscription) -> None:
+        """Batch what the bus delivers by size and age; ends when the subscription closes (flushing first)."""
+        loop = asyncio.get_running_loop()
+        pending: list[Row] = []
+        oldest = 0.0
+        max_rows, max_delay = self.config.batch.max_rows, self.config.batch.max_delay_s
+        while True:
+            timeout = None if not pending else max(0.0, oldest + max_delay - loop.time())
+            try:
+                values = await asyncio.wait_for(sub.get_batch(), timeout)
+            except TimeoutError:
+                values = []
+            if values:
+                if not pending:
+                    oldest = loop.time()
+                pending.extend(self.policy.select(row_of(v) for v in values))
+            if pending and (len(pending) >= max_rows or loop.time() - oldest >= max_delay or sub.closed):
+                while pending:
+                    await self._submit(pending[:max_rows])
+                    pending = pending[max_rows:]
+            if sub.closed and not sub.pending:
+                break
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Wait for every submitted write to finish."""
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+        self._in_flight.clear()
+
+    async def forward(self) -> None:
+        """Drain the disk buffer to the remote forever; back off while it is unreachable."""
+        loop = asyncio.get_running_loop()
+        backoff = Backoff(self.config.buffer.retry_s, 60.0)
+        online: bool | None = None
+        while True:
+            try:
+                sent = await loop.run_in_executor(self._forwarder, self.forward_once)
+            except HistorianUnavailable as exc:
+                if online is not False:
+                    log.warning("remote historian unreachable; keeping values on disk", extra={"ctx": {"error": str(exc)}})
+                online = False
+                self._publish_status(False)
+                await asyncio.sleep(backoff.next_delay())
+                continue
+            if online is not True:
+                if online is False:
+                    log.info("remote historian reachable again; forwarding the buffer", extra={"ctx": {"buffered_rows": self.buffer.rows}})
+                online = True
+            backoff.reset()
+            self._publish_status(True)
+            if not sent:
+                await asyncio.sleep(0.2)
+
+    def _publish_status(self, remote_online: bool) -> None:
+        if self.buffer is not None:
+            self.status.update(self.buffer.fill, remote_online, self.buffer.refused_rows)
+
+    async def maintain(self) -> None:
+        """Rollups every ``rollup_every_s``, retention once an hour (both on the writer thread)."""
+        loop = asyncio.get_running_loop()
+        last_purge = 0.0
+        while True:
+            await asyncio.sleep(self.config.rollup_every_s)
+            try:
+                await loop.run_in_executor(self._writer, self.roll_up)
+                if loop.time() - last_purge >= 3600:
+                    await loop.run_in_executor(self._writer, self.purge)
+                    last_purge = loop.time()
+            except HistorianUnavailable as exc:
+                log.warning("rollup postponed: remote historian unreachable", extra={"ctx": {"error": str(exc)}})
+
+    async def run(self, bus: TagBus) -> None:
+        """Serve until cancelled: consume, forward (remote only), maintain."""
+        sub = self.subscribe(bus)
+        tasks = [
+            asyncio.create_task(self.consume(sub), name="historian-consume"),
+            asyncio.create_task(self.maintain(), name="historian-maintain"),
+        ]
+        if self.buffer is not None:
+            tasks.append(asyncio.create_task(self.forward(), name="historian-forward"))
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            sub.close()
+            for task in tasks[1:]:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.drain()
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+        self._forwarder.shutdown(wait=True)
+        if self.buffer is not None:
+            self.buffer.close()
+        self.backend.close()
