@@ -70,6 +70,7 @@ class Historian:
         self._forwarder = ThreadPoolExecutor(1, thread_name_prefix="historian-forwarder")
         self._in_flight: list[asyncio.Future[None]] = []
         self._remote_ready = False  # databases/retention created on the remote
+        self._sub: Subscription | None = None
         self.planner = TrendPlanner(config.retention, self.watermark, self.now_us)
         self.rows_recorded = 0
 
@@ -186,8 +187,11 @@ class Historian:
     # -- asyncio side ---------------------------------------------------------------------------
 
     def subscribe(self, bus: TagBus) -> Subscription:
+        """Subscribe now (before producers start, so the first values are not missed); ``run`` then consumes."""
         # Every sample incl. repeats (the heartbeat needs them); a FIFO: the historian wants each one.
-        return bus.subscribe("historian", "*", delivery=Delivery.ALL, maxlen=500_000)
+        if self._sub is None:
+            self._sub = bus.subscribe("historian", "*", delivery=Delivery.ALL, maxlen=500_000)
+        return self._sub
 
     async def _submit(self, rows: list[Row]) -> None:
         loop = asyncio.get_running_loop()
@@ -269,22 +273,27 @@ class Historian:
                 log.warning("rollup postponed: remote historian unreachable", extra={"ctx": {"error": str(exc)}})
 
     async def run(self, bus: TagBus) -> None:
-        """Serve until cancelled: consume, forward (remote only), maintain."""
+        """Serve until ``stop()`` or cancellation; either way what was received is written (or buffered) first."""
         sub = self.subscribe(bus)
-        tasks = [
-            asyncio.create_task(self.consume(sub), name="historian-consume"),
-            asyncio.create_task(self.maintain(), name="historian-maintain"),
-        ]
+        consume = asyncio.create_task(self.consume(sub), name="historian-consume")
+        others = [asyncio.create_task(self.maintain(), name="historian-maintain")]
         if self.buffer is not None:
-            tasks.append(asyncio.create_task(self.forward(), name="historian-forward"))
+            others.append(asyncio.create_task(self.forward(), name="historian-forward"))
         try:
-            await asyncio.gather(*tasks)
-        finally:
+            await asyncio.shield(consume)
+        except asyncio.CancelledError:
             sub.close()
-            for task in tasks[1:]:
+            await consume  # flush the rows in hand before giving up
+            raise
+        finally:
+            for task in others:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await self.drain()
+            await asyncio.gather(*others, return_exceptions=True)
+
+    def stop(self) -> None:
+        """End ``run``: the subscription closes, the consumer flushes and returns."""
+        if self._sub is not None:
+            self._sub.close()
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)
