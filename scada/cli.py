@@ -7,6 +7,7 @@ import csv
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from scada.errors import ScadaError
@@ -35,11 +36,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from historian.config import load_historian_config
     from scada.config import ConfigError, load_plant
 
     path = args.path or _settings(args).config_dir
     try:
         plant = load_plant(path)
+        load_historian_config(Path(path))
     except ConfigError as exc:
         print(exc.report())
         print(f"{path}: {exc} — nothing was loaded", file=sys.stderr)
@@ -234,6 +237,12 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from historian.cli import cmd_export as export
+
+    return export(args, _settings(args))
+
+
 def cmd_settings(args: argparse.Namespace) -> int:
     current = _settings(args)
     for s in SETTINGS:
@@ -342,6 +351,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=("upgrade", "downgrade", "current"))
     p.add_argument("revision", nargs="?", default="base", help="target of downgrade [default: base]")
     _add_settings(p, ["data_dir", "database_url"])
+
+    p = command(
+        "export",
+        cmd_export,
+        "export history of points to CSV or Excel 历史数据导出",
+        "Raw samples (code, tag, name, unit, source and server time in Beijing time, value, quality) or,\n"
+        "with --interval, mean/min/max/last/count of good samples per interval. Streamed: any range fits.\n"
+        "Examples:\n  scada export -p 'E01.T101.*' --last 24h -o t101.csv\n"
+        "  scada export -p 'E01.*.LT' --start 2026-11-01T00:00 --end 2026-12-01T00:00 --interval 1h -o levels.xlsx",
+    )
+    p.add_argument("--points", "-p", action="append", required=True, metavar="PATTERN", help="tag or glob, e.g. 'E01.T101.*' (repeatable)")
+    p.add_argument("--start", help="range start, ISO 8601 (Beijing time unless an offset is given) [default: end - --last]")
+    p.add_argument("--end", default="now", help="range end, ISO 8601 or 'now' [default: now]")
+    p.add_argument("--last", default="24h", help="range length when --start is not given: 90s, 15m, 24h, 30d [default: 24h]")
+    p.add_argument("--interval", help="aggregate per interval (e.g. 1m, 1h) instead of raw rows")
+    p.add_argument("--format", choices=("csv", "xlsx"), help="[default: from the --output suffix, else csv]")
+    p.add_argument("--output", "-o", help="file to write [default: standard output, CSV only]")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="column headings [default: zh]")
+    _add_settings(p, ["config_dir", "data_dir"])
 
     p = command("settings", cmd_settings, "list every setting with its current value and where it comes from 参数列表")
     _add_settings(p, [s.name for s in SETTINGS])

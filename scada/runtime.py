@@ -15,6 +15,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from historian.config import load_historian_config
+from historian.service import Historian
+from historian.status import STATUS_TAGS as HISTORIAN_STATUS_TAGS
+from rules.config import load_alarm_config
+from rules.engine import AlarmEngine
 from scada.config import ConfigError, Plant, load_plant
 from scada.drivers.acquisition import Acquisition, health_tags
 from scada.settings import Settings
@@ -28,6 +33,7 @@ log = logging.getLogger(__name__)
 class Supervisor:
     def __init__(self, settings: Settings, plant: Plant, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
+        self.clock = clock
         self.bus = TagBus()
         self.tags = TagStore(self.bus, clock)
         self.plant = plant
@@ -37,6 +43,9 @@ class Supervisor:
         self.tags.define(p.tag for p in plant.points)
         self.tags.define(health_tags(plant))
         self.acquisition: Acquisition | None = None
+        # Alarm rules follow the plant loaded at start (like the drivers); a bad alarms.yaml stops the start.
+        self.alarms = AlarmEngine(plant, load_alarm_config(settings.config_dir, plant), self.bus, self.engine, clock)
+        self.historian: Historian | None = None
 
     def _load(self, path: Path) -> Plant | None:
         """Parse and validate a tree (blocking); log every error and return None when invalid."""
@@ -105,6 +114,20 @@ class Supervisor:
     def stop(self) -> None:
         self._stop.set()
 
+    def _start_historian(self) -> asyncio.Task[None]:
+        """Subscribe the historian before any producer starts, so the first values are recorded."""
+        self.historian = Historian(load_historian_config(self.settings.config_dir), self.settings.data_dir, self.clock, self.tags.update)
+        self.tags.define(HISTORIAN_STATUS_TAGS)
+        self.historian.subscribe(self.bus)
+        return asyncio.create_task(self.historian.run(self.bus), name="historian")
+
+    async def _stop_historian(self, task: asyncio.Task[None]) -> None:
+        """Flush what the historian holds (to its store or its disk buffer), then close it."""
+        assert self.historian is not None
+        self.historian.stop()
+        await asyncio.gather(task, return_exceptions=True)
+        await asyncio.get_running_loop().run_in_executor(None, self.historian.close)
+
     async def run(self, duration_s: float | None = None, acquire: bool = True) -> None:
         """Serve until stopped; ``acquire`` polls every configured device (drivers follow the plant
         loaded at start: a reload changes limits and points for consumers, drivers restart with the server)."""
@@ -120,6 +143,7 @@ class Supervisor:
                 {"hash": self.plant.content_hash, "points": len(self.plant.points)},
             ),
         )
+        await self.alarms.start()  # restores the persisted alarm table before any value arrives
         reloads: set[asyncio.Task[bool]] = set()
 
         def on_sighup() -> None:
@@ -129,6 +153,7 @@ class Supervisor:
 
         for sig, handler in ((signal.SIGINT, self.stop), (signal.SIGTERM, self.stop), (signal.SIGHUP, on_sighup)):
             loop.add_signal_handler(sig, handler)
+        historian_task = self._start_historian()
         if acquire:
             self.acquisition = Acquisition(self.plant, self.tags.update)
             edges = self.bus.subscribe("offline-episodes", "*._device.*.online")  # before any driver runs
@@ -154,8 +179,10 @@ class Supervisor:
             if self.acquisition is not None:
                 await self.acquisition.stop()
                 recorder.cancel()
+            await self._stop_historian(historian_task)
             if reloads:  # a reload in progress finishes (and is audited) before the stop is recorded
                 await asyncio.gather(*reloads, return_exceptions=True)
+            await self.alarms.stop()  # writes the last transitions to the journal
             await loop.run_in_executor(None, self.audit.record, AuditEvent("system", "server.stopped", str(self.settings.config_dir)))
             self.engine.dispose()
             log.info("server stopped")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -75,6 +76,20 @@ def test_run_polls_the_whole_demo_plant_from_the_simulator(tmp_path: Path, capsy
         episodes = conn.execute(select(offline_episodes.c.enterprise, offline_episodes.c.device, offline_episodes.c.ended_at)).all()
     engine.dispose()
     assert episodes == [("E02", "PLC1", None)]  # still open: the device was offline when the server stopped
+    # The historian (embedded SQLite by default) recorded the run: good values, then E02's loss of communication.
+    out = tmp_path / "e02.csv"
+    env = {"SCADA_DATA_DIR": str(tmp_path / "data"), "SCADA_CONFIG_DIR": str(ROOT / "config")}
+    subprocess.run(
+        [sys.executable, "-m", "scada.cli", "export", "-p", "E02.A101.*", "--last", "1h", "--lang", "en", "-o", str(out)],
+        env={**os.environ, **env},
+        check=True,
+        cwd=tmp_path,
+    )
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["tag"] for r in rows} >= {"E02.A101.LT", "E02.A101.PT"}
+    qualities = [r["quality"] for r in rows if r["tag"] == "E02.A101.LT"]
+    assert qualities[0] == "Good" and qualities[-1].startswith("Bad"), qualities
 
 
 def test_fault_command_errors_are_clear(capsys) -> None:
