@@ -70,8 +70,10 @@ def catalogue(settings: Settings) -> tuple[list[str], Callable[[str], PointMeta]
 
 
 def select(tags: list[str], patterns: list[str]) -> list[str]:
+    """Catalogue tags matching the globs, plus exact names as given (history of a point since removed from the configuration)."""
     pattern = TagPattern(patterns)
     chosen = [t for t in tags if pattern.match(t)]
+    chosen += [p for p in patterns if not any(c in p for c in "*?[") and p not in chosen]
     if not chosen:
         raise ExportError(f"no point matches {' '.join(patterns)} (tags look like E01.T101.LT; globs like 'E01.T101.*' work)")
     return chosen

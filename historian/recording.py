@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from historian.config import HistorianConfig
 from historian.rows import US, Row
 from tags.patterns import TagPattern
+from tags.value import Scalar, TagValue
 
 
 class RecordingPolicy:
@@ -22,7 +23,7 @@ class RecordingPolicy:
         self._default = (config.deadband, round(config.max_interval_s * US))
         self._rules = [(TagPattern(r.match), r) for r in config.record]
         self._per_tag: dict[str, tuple[float, int]] = {}
-        self._last: dict[str, Row] = {}
+        self._last: dict[str, tuple[float, int, int, Scalar, int]] = {}  # deadband, interval, last recorded t/value/quality
 
     def limits(self, tag: str) -> tuple[float, int]:
         found = self._per_tag.get(tag)
@@ -35,22 +36,36 @@ class RecordingPolicy:
             found = self._per_tag[tag] = (deadband, interval)
         return found
 
-    def select(self, rows: Iterable[Row]) -> list[Row]:
-        """The rows to record, in order; remembers them as the last recorded per tag."""
+    def select(self, values: Iterable[TagValue]) -> list[Row]:
+        """The samples to record, as rows, in order; remembers them as the last recorded per tag.
+
+        The hot path of the historian (every sample): one dict lookup and a few comparisons.
+        """
         last = self._last
         out: list[Row] = []
-        for row in rows:
-            prev = last.get(row.tag)
-            if prev is None or self._differs(prev, row):
-                last[row.tag] = row
-                out.append(row)
+        append = out.append
+        for v in values:
+            t = round(v.source_time * US)
+            prev = last.get(v.tag)
+            if prev is not None:
+                deadband, interval, p_t, p_value, p_quality = prev
+                value = v.value
+                if t - p_t < interval and v.quality == p_quality:
+                    if value.__class__ is float and p_value.__class__ is float:  # the common case, checked first
+                        if abs(value - p_value) <= deadband:  # type: ignore[operator]
+                            continue
+                    elif (value == p_value and value.__class__ is p_value.__class__) or (
+                        isinstance(value, int | float)
+                        and isinstance(p_value, int | float)
+                        and not isinstance(value, bool)
+                        and abs(value - p_value) <= deadband
+                    ):
+                        continue
+                elif t == p_t and value == p_value and v.quality == p_quality:
+                    continue  # the same sample delivered twice
+                last[v.tag] = (deadband, interval, t, value, v.quality)
+            else:
+                deadband, interval = self.limits(v.tag)
+                last[v.tag] = (deadband, interval, t, v.value, v.quality)
+            append(Row(v.tag, t, v.value, v.quality, round(v.server_time * US)))
         return out
-
-    def _differs(self, prev: Row, row: Row) -> bool:
-        deadband, interval = self.limits(row.tag)
-        if row.t - prev.t >= interval or row.quality != prev.quality:
-            return row.t != prev.t or row.quality != prev.quality or row.value != prev.value
-        value, before = row.value, prev.value
-        if isinstance(value, float | int) and isinstance(before, float | int) and not isinstance(value, bool):
-            return abs(value - before) > deadband
-        return value != before

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from tags.value import Scalar, TagValue
+from tags.value import Scalar
 
 US = 1_000_000
 
@@ -32,10 +32,6 @@ class Bucket(NamedTuple):
     max: float | None
     last: float | None
     count: int  # non-Bad samples in the interval
-
-
-def row_of(value: TagValue) -> Row:
-    return Row(value.tag, round(value.source_time * US), value.value, value.quality, round(value.server_time * US))
 
 
 def numeric(value: Scalar) -> float | None:

@@ -24,7 +24,7 @@ from historian.influx_backend import InfluxHistory
 from historian.line_protocol import encode_rows
 from historian.query import TrendPlanner, aggregate, nice_interval
 from historian.recording import RecordingPolicy
-from historian.rows import US, Bucket, Row, row_of
+from historian.rows import US, Bucket, Row
 from historian.status import StatusPublisher
 from scada.drivers.backoff import Backoff
 from tags import Delivery, Subscription, TagBus, TagUpdate
@@ -215,7 +215,7 @@ class Historian:
             if values:
                 if not pending:
                     oldest = loop.time()
-                pending.extend(self.policy.select(row_of(v) for v in values))
+                pending.extend(self.policy.select(values))
             if pending and (len(pending) >= max_rows or loop.time() - oldest >= max_delay or sub.closed):
                 while pending:
                     await self._submit(pending[:max_rows])

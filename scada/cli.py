@@ -37,12 +37,14 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     from historian.config import load_historian_config
+    from rules.config import load_alarm_config
     from scada.config import ConfigError, load_plant
 
     path = args.path or _settings(args).config_dir
     try:
         plant = load_plant(path)
         load_historian_config(Path(path))
+        load_alarm_config(path, plant)
     except ConfigError as exc:
         print(exc.report())
         print(f"{path}: {exc} — nothing was loaded", file=sys.stderr)
@@ -243,6 +245,73 @@ def cmd_export(args: argparse.Namespace) -> int:
     return export(args, _settings(args))
 
 
+def _alarm_window(args: argparse.Namespace) -> tuple[Any, Any]:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    def parse(text: str | None) -> datetime | None:
+        if not text:
+            return None
+        at = datetime.fromisoformat(text)
+        return at if at.tzinfo else at.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+
+    end = parse(args.until) or datetime.now(UTC)
+    return parse(args.since) or end - timedelta(hours=args.hours), end
+
+
+def cmd_alarms(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from rules.export import to_csv, write
+    from rules.journal import AlarmJournal
+    from scada.store import connect, upgrade
+
+    engine = connect(_settings(args).effective_database_url)
+    upgrade(engine)
+    journal = AlarmJournal(engine)
+    try:
+        if not args.journal:
+            for d, s, record, _since in journal.load_active():
+                worst = record.worst_status if record else "-"
+                rid = record.id if record else "-"
+                print(f"{s.isa:<24} {d.alarm_id:<44} {d.enterprise:<5} level={s.level or '-'} worst={worst} record={rid}")
+            return 0
+        start, end = _alarm_window(args)
+        enterprises = [args.enterprise] if args.enterprise else None
+        rows = journal.query(start, end, args.point, enterprises, args.priority, args.state, args.user)
+        if args.output:
+            write(rows, Path(args.output))
+            print(f"wrote {len(rows)} journal rows to {args.output}")
+        else:
+            print(to_csv(rows), end="")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_alarm_kpi(args: argparse.Namespace) -> int:
+    from rules.config import load_alarm_config
+    from rules.journal import AlarmJournal
+    from rules.kpi import compute, select
+    from scada.config import load_plant
+    from scada.store import connect, upgrade
+
+    settings = _settings(args)
+    plant = load_plant(settings.config_dir)
+    cfg = load_alarm_config(settings.config_dir, plant)
+    start, end = _alarm_window(args)
+    engine = connect(settings.effective_database_url)
+    upgrade(engine)
+    try:
+        records = AlarmJournal(engine).records(start, end)
+    finally:
+        engine.dispose()
+    chosen, points = select(plant, args.scope, args.code or "", records)
+    kpis = compute(chosen, start.timestamp(), end.timestamp(), points, cfg.kpi)
+    print(json.dumps(kpis.to_json(), ensure_ascii=False, indent=2))
+    return 0
+
+
 def cmd_settings(args: argparse.Namespace) -> int:
     current = _settings(args)
     for s in SETTINGS:
@@ -370,6 +439,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="file to write [default: standard output, CSV only]")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="column headings [default: zh]")
     _add_settings(p, ["config_dir", "data_dir"])
+
+    p = command(
+        "alarms",
+        cmd_alarms,
+        "active alarms, or the alarm journal with filters and CSV/xlsx export 报警",
+        "Without --journal: the persisted active-alarm table (ISA-18.2 state, level, record).\n"
+        "With --journal: journal rows in a window (default the last 24 h), filtered; --output FILE.csv|FILE.xlsx exports.",
+    )
+    p.add_argument("--journal", action="store_true", help="query the journal instead of listing active alarms")
+    p.add_argument("--since", help="window start, ISO 8601 (Asia/Shanghai unless an offset is given)")
+    p.add_argument("--until", help="window end [default: now]")
+    p.add_argument("--hours", type=float, default=24.0, help="window length when --since is not given [default: 24]")
+    p.add_argument("--point", help="a tag, or a prefix ending in * (E01.T101.*)")
+    p.add_argument("--enterprise")
+    p.add_argument("--priority")
+    p.add_argument("--state", help="ISA-18.2 state after the transition, e.g. unacknowledged")
+    p.add_argument("--user")
+    p.add_argument("--output", "-o", help="export to this .csv or .xlsx file instead of printing CSV")
+    _add_settings(p, ["data_dir", "database_url"])
+
+    p = command(
+        "alarm-kpi",
+        cmd_alarm_kpi,
+        "alarm KPIs of a scope and window (regulation and ISA-18.2 / EEMUA figures) 报警指标",
+        "Scope: city, district CODE, park CODE, enterprise CODE, hazard_source CODE or point TAG. Prints JSON.",
+    )
+    p.add_argument("scope", choices=("city", "district", "park", "enterprise", "hazard_source", "point"))
+    p.add_argument("code", nargs="?", help="the district, park, enterprise, hazard source or point")
+    p.add_argument("--since", help="window start, ISO 8601 (Asia/Shanghai unless an offset is given)")
+    p.add_argument("--until", help="window end [default: now]")
+    p.add_argument("--hours", type=float, default=24.0, help="window length when --since is not given [default: 24]")
+    _add_settings(p, ["config_dir", "data_dir", "database_url"])
 
     p = command("settings", cmd_settings, "list every setting with its current value and where it comes from 参数列表")
     _add_settings(p, [s.name for s in SETTINGS])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from historian.config import HistorianConfig
 from historian.recording import RecordingPolicy
-from historian.rows import US, Row
-from tags import Quality
+from historian.rows import US
+from tags import Quality, TagValue
 
 G, B = int(Quality.GOOD), int(Quality.BAD_NO_COMMUNICATION)
 
@@ -15,8 +15,8 @@ def _policy(**config: object) -> RecordingPolicy:
 
 
 def _kept(policy: RecordingPolicy, samples: list[tuple[float, object, int]], tag: str = "E01.T1.LT") -> list[tuple[float, object]]:
-    rows = [Row(tag, round(t * US), v, q, round(t * US)) for t, v, q in samples]
-    return [(r.t / US, r.value) for r in policy.select(rows)]
+    values = [TagValue(tag, v, q, t, t) for t, v, q in samples]
+    return [(r.t / US, r.value) for r in policy.select(values)]
 
 
 def test_deadband_records_only_moves_larger_than_it_from_the_last_recorded_value() -> None:

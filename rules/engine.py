@@ -1,0 +1,297 @@
+"""The alarm engine: subscribes to the tag bus, runs the detectors, keeps the alarm table,
+publishes alarm events to in-process subscribers and appends every transition to the journal.
+
+Per sample: a dict lookup and the detectors of that tag (plain Python). Alarm changes — rare —
+go to the compound rules (durable-rules), to subscribers at once, and to the journal in batches
+written from an executor. The bus subscription CONFLATEs: under overload the engine sees the
+latest value of every tag rather than an ever older backlog, which is what alarm state needs.
+
+Public API (HMI, warning workflow, governance): ``acknowledge``, ``shelve``, ``unshelve``,
+``suppress``, ``set_out_of_service``, ``reset``, ``active``, ``subscribe``, ``journal``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import Engine
+
+from rules.build import Builder
+from rules.compound import CompoundEngine
+from rules.config import AlarmConfig
+from rules.detectors import Detector
+from rules.events import ActiveAlarm, AlarmEvent
+from rules.journal import AlarmJournal
+from rules.table import AlarmTable
+from scada.config import Plant
+from tags import Delivery, OverflowPolicy, TagBus
+from tags.value import TagValue
+
+log = logging.getLogger(__name__)
+CHANGES = frozenset({"activated", "escalated", "changed", "cleared"})
+
+
+class AlarmSubscription:
+    """Alarm events for one consumer: ``async for event in sub`` or ``sub.take()``; ``close()`` ends it."""
+
+    def __init__(self, on_close: Callable[[AlarmSubscription], None]) -> None:
+        self.queue: asyncio.Queue[AlarmEvent | None] = asyncio.Queue()
+        self._on_close = on_close
+
+    def take(self) -> list[AlarmEvent]:
+        out = []
+        while not self.queue.empty():
+            e = self.queue.get_nowait()
+            if e is not None:
+                out.append(e)
+        return out
+
+    def __aiter__(self) -> AlarmSubscription:
+        return self
+
+    async def __anext__(self) -> AlarmEvent:
+        e = await self.queue.get()
+        if e is None:
+            raise StopAsyncIteration
+        return e
+
+    def close(self) -> None:
+        self._on_close(self)
+        self.queue.put_nowait(None)
+
+
+class _Hook:
+    """A route entry that hands the sample to an engine method instead of a detector."""
+
+    __slots__ = ("sample",)
+
+    def __init__(self, sample: Callable[[TagValue], None]) -> None:
+        self.sample = sample
+
+
+class AlarmEngine:
+    def __init__(
+        self,
+        plant: Plant,
+        config: AlarmConfig,
+        bus: TagBus | None = None,
+        store: Engine | None = None,
+        clock: Callable[[], float] = time.time,
+        tick_s: float = 0.1,
+        flush_s: float = 0.2,
+    ) -> None:
+        self.plant, self.config, self.bus, self.clock = plant, config, bus, clock
+        self.tick_s, self.flush_s = tick_s, flush_s
+        self.table = AlarmTable(config)
+        self.journal = AlarmJournal(store) if store is not None else None
+        self.builder = Builder(plant, config, self, clock)
+        w = self.builder.build()
+        self.routes, self.idle_checks, self.gateway, self.suppress_tags, self.facts = w.routes, w.idle, w.gateway, w.suppress, w.facts
+        self.table.gateway_points = set(self.gateway.values())
+        self._hooks()
+        self.compound = CompoundEngine(config.compound)
+        self._pending: set[Detector] = set()
+        self._subs: list[AlarmSubscription] = []
+        self._unwritten: list[AlarmEvent] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._last_idle = 0.0
+        self.evaluations = 0
+
+    # -- start, restore, stop -----------------------------------------------------------------
+
+    def restore(self) -> int:
+        """Load the persisted alarm table (blocking). Detectors resume at the stored levels: nothing re-annunciates."""
+        if self.journal is None:
+            return 0
+        rows = self.journal.load_active()
+        dets = {d.defn.alarm_id: d for ds in self.routes.values() for d in ds if isinstance(d, Detector)}
+        for d, s, record, since in rows:
+            self.table.restore(d, s, record, since)
+            det = dets.get(d.alarm_id)
+            if det is not None and s.active:
+                det.deb.restore(s.level)
+            if s.active and d.alarm_id in self.facts:
+                self.compound.update(d.alarm_id, {**self.facts[d.alarm_id], "level": s.level})
+        self.table.next_record_id = max(self.table.next_record_id, self.journal.max_record_id() + 1)
+        return len(rows)
+
+    async def start(self) -> None:
+        if self.journal is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.restore)
+        if self.bus is not None:
+            sub = self.bus.subscribe("alarms", "*", policy=OverflowPolicy.CONFLATE, delivery=Delivery.CHANGED)
+            self._tasks.append(asyncio.create_task(self._consume(sub), name="alarms-consume"))
+        self._tasks.append(asyncio.create_task(self._ticker(), name="alarms-tick"))
+        self._tasks.append(asyncio.create_task(self._writer(), name="alarms-journal"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.flush_journal()
+
+    async def _consume(self, sub) -> None:  # type: ignore[no-untyped-def]
+        try:
+            async for batch in sub:
+                self.process(batch)
+        finally:
+            sub.close()
+
+    async def _ticker(self) -> None:
+        while True:
+            await asyncio.sleep(self.tick_s)
+            self.tick(self.clock())
+
+    async def _writer(self) -> None:
+        while True:
+            await asyncio.sleep(self.flush_s)
+            await self.flush_journal()
+
+    async def flush_journal(self) -> None:
+        if self.journal is None:
+            self._unwritten.clear()
+            return
+        if not self._unwritten:
+            return
+        batch, self._unwritten = self._unwritten, []
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, self.journal.write, batch)
+        except Exception:
+            log.exception("alarm journal write failed; %d transitions kept for the next attempt", len(batch))
+            self._unwritten[:0] = batch
+
+    def write_journal(self) -> None:
+        """Blocking flush (for scripts and tests without a running writer)."""
+        if self.journal is not None:
+            batch, self._unwritten = self._unwritten, []
+            self.journal.write(batch)
+
+    # -- evaluation -----------------------------------------------------------------------------
+
+    def process(self, batch: Iterable[TagValue]) -> None:
+        routes = self.routes
+        n = 0
+        for v in batch:
+            dets = routes.get(v[0])
+            if dets is not None:
+                for det in dets:
+                    det.sample(v)
+                n += 1
+            else:
+                self._video(v)
+        self.evaluations += n
+        if self.table.outbox:
+            self._dispatch()
+
+    def _hooks(self) -> None:
+        """Gateway alarm-status and suppression-condition tags feed the table, beside any detectors of theirs."""
+        for tag in self.gateway:
+            self.routes.setdefault(tag, []).append(_Hook(self._gateway_status))  # type: ignore[arg-type]
+        for tag in self.suppress_tags:
+            self.routes.setdefault(tag, []).append(_Hook(self._suppression))  # type: ignore[arg-type]
+
+    def _gateway_status(self, v: TagValue) -> None:
+        self.table.gateway_status(self.gateway[v.tag], bool(v.value) and not v.quality & 0x80000000)
+
+    def _suppression(self, v: TagValue) -> None:
+        if v.quality & 0x80000000:
+            return  # an unknown condition changes nothing
+        for i in self.suppress_tags[v.tag]:
+            rule = self.config.suppression[i]
+            self.table.design_suppression(i, rule.suppress, rule.reason, v.value == rule.when.equals, v.server_time)
+
+    def _video(self, v: TagValue) -> None:
+        det = self.builder.video(v.tag)  # None for any other unrouted tag
+        if det is not None:
+            self.routes[v.tag] = [det]
+            det.sample(v)
+
+    # Sink for detectors.
+    def commit(self, det: Detector, t: float) -> None:
+        level = det.deb.committed
+        previous = self.table.state(det.defn.alarm_id).level
+        self.table.condition(det.defn, level, t, det.deb.value, det.limit(level or previous))
+        self._pending.discard(det)
+
+    def pending(self, det: Detector) -> None:
+        self._pending.add(det)
+
+    def tick(self, now: float) -> None:
+        for det in list(self._pending):
+            if det.deb.due(now):
+                self.commit(det, now)
+            elif not det.deb.pending:
+                self._pending.discard(det)
+        if now - self._last_idle >= 1.0:
+            self._last_idle = now
+            for det in self.idle_checks:
+                det.idle(now)
+        self.table.tick(now)
+        if self.table.outbox:
+            self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Drain the table's outbox: compound rules first (they may add events), then subscribers and the journal."""
+        events: list[AlarmEvent] = []
+        while self.table.outbox:
+            batch, self.table.outbox = self.table.outbox, []
+            events.extend(batch)
+            self._compound(batch)
+        self._unwritten.extend(events)
+        for sub in self._subs:
+            for e in events:
+                sub.queue.put_nowait(e)
+
+    def _compound(self, events: list[AlarmEvent]) -> None:
+        if not self.compound.rules:
+            return
+        before = self.compound.active
+        for e in events:
+            fact = self.facts.get(e.alarm_id)
+            if fact is not None and e.transition in CHANGES:
+                self.compound.update(e.alarm_id, {**fact, "level": e.state.level} if e.state.active else None)
+        after = self.compound.active
+        for rule_id, hs in after ^ before:
+            d = self.builder.compound_def(self.compound.rules[rule_id], hs)
+            now = events[-1].at
+            self.table.condition(d, "active" if (rule_id, hs) in after else None, now, ", ".join(self.compound.members((rule_id, hs))))
+
+    # -- public API -----------------------------------------------------------------------------
+
+    def subscribe(self) -> AlarmSubscription:
+        sub = AlarmSubscription(lambda s: self._subs.remove(s) if s in self._subs else None)
+        self._subs.append(sub)
+        return sub
+
+    def active(self) -> list[ActiveAlarm]:
+        return self.table.active()
+
+    def _act(self, action: Callable[[], None]) -> None:
+        action()
+        self._dispatch()
+
+    def acknowledge(self, alarm_id: str, user: str, note: str = "") -> None:
+        self._act(lambda: self.table.acknowledge(alarm_id, user, note, self.clock()))
+
+    def shelve(self, alarm_id: str, user: str, reason: str, duration_s: float | None = None, one_shot: bool = False) -> None:
+        self._act(lambda: self.table.shelve(alarm_id, user, reason, self.clock(), duration_s, one_shot))
+
+    def unshelve(self, alarm_id: str, user: str) -> None:
+        self._act(lambda: self.table.unshelve(alarm_id, user, self.clock()))
+
+    def suppress(self, alarm_id: str, user: str, reason: str = "", on: bool = True) -> None:
+        self._act(lambda: self.table.suppress(alarm_id, user, reason, on, self.clock()))
+
+    def set_out_of_service(self, tags: Iterable[str], declaration_id: str, on: bool, user: str = "system") -> None:
+        tags = list(tags)
+        self._act(lambda: self.table.set_out_of_service(tags, declaration_id, on, user, self.clock()))
+
+    def reset(self, alarm_id: str, user: str, note: str = "") -> None:
+        self._act(lambda: self.table.reset(alarm_id, user, note, self.clock()))
