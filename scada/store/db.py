@@ -45,15 +45,16 @@ def connect(url: str) -> Engine:
     return engine
 
 
-def _alembic_config(engine: Engine) -> Config:
+def _alembic_config(engine: Engine | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(files("scada.store").joinpath("migrations")))
     cfg.attributes["engine"] = engine
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (idempotent)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the schema up to ``revision`` (idempotent). ``heads``: every branch — features add their
+    tables as branches off a common revision and need no ordering between them."""
     try:
         command.upgrade(_alembic_config(engine), revision)
     except SQLAlchemyError as exc:
@@ -65,5 +66,14 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The applied revision(s), comma-separated when several branches are applied; None when empty."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return ",".join(sorted(heads)) or None
+
+
+def head_revisions() -> str:
+    """The revision(s) ``upgrade`` brings a store to, in ``current_revision``'s format."""
+    from alembic.script import ScriptDirectory
+
+    return ",".join(sorted(ScriptDirectory.from_config(_alembic_config()).get_heads()))
