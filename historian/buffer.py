@@ -68,17 +68,18 @@ class DiskBuffer:
     def remove(self, batch: Batch) -> None:
         """The remote has the batch: forget it."""
         with self._lock:
-            self._db.execute("DELETE FROM batches WHERE seq = ?", (batch.seq,))
-            self._rows -= batch.rows
+            if self._db.execute("DELETE FROM batches WHERE seq = ?", (batch.seq,)).rowcount:
+                self._rows -= batch.rows
 
     def reject(self, batch: Batch, error: str) -> None:
         """The remote refuses the batch for good: set it aside (kept for inspection), go on with the rest."""
         with self._lock:
             self._db.execute("BEGIN")
             self._db.execute("INSERT OR REPLACE INTO rejected VALUES (?, ?, ?, ?, ?)", (*batch, error))
-            self._db.execute("DELETE FROM batches WHERE seq = ?", (batch.seq,))
+            deleted = self._db.execute("DELETE FROM batches WHERE seq = ?", (batch.seq,)).rowcount
             self._db.execute("COMMIT")
-            self._rows -= batch.rows
+            if deleted:
+                self._rows -= batch.rows
 
     def rejected_rows(self) -> int:
         with self._lock:

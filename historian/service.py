@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -70,6 +71,7 @@ class Historian:
         self._forwarder = ThreadPoolExecutor(1, thread_name_prefix="historian-forwarder")
         self._in_flight: list[asyncio.Future[None]] = []
         self._remote_ready = False  # databases/retention created on the remote
+        self._forward_lock = threading.Lock()
         self._sub: Subscription | None = None
         self.planner = TrendPlanner(config.retention, self.watermark, self.now_us)
         self.rows_recorded = 0
@@ -119,6 +121,10 @@ class Historian:
 
     def forward_once(self) -> int:
         """Send the oldest buffered batch to the remote; rows sent (0 when empty). Raises HistorianUnavailable."""
+        with self._forward_lock:  # one forwarder at a time, or a batch could be sent and counted twice
+            return self._forward_oldest()
+
+    def _forward_oldest(self) -> int:
         assert self.buffer is not None and isinstance(self.backend, InfluxHistory)
         batch = self.buffer.oldest()
         if batch is None:
@@ -144,7 +150,7 @@ class Historian:
     def forward_all(self) -> int:
         """Drain the whole buffer now (blocking); rows sent. Raises HistorianUnavailable."""
         sent = 0
-        while self.buffer is not None and self.buffer.rows:
+        while self.buffer is not None and self.buffer.oldest() is not None:
             sent += self.forward_once()
         return sent
 
