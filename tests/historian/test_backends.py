@@ -133,3 +133,43 @@ def test_queries_are_quick_enough_to_be_usable(make_historian) -> None:
     started = time.perf_counter()
     assert len(list(h.raw(["E01.T1.LT"], t0, t0 + 3600))) == 3600
     assert time.perf_counter() - started < 5
+
+
+async def test_the_bus_path_applies_deadband_and_heartbeat_before_storing(make_historian) -> None:
+    """Tag store → bus → historian → backend: only what the recording rules keep is stored."""
+    import asyncio
+
+    from tags import TagBus, TagStore, TagUpdate
+
+    t0 = T0_HOUR()
+    h = make_historian(
+        Clock(t0 + 600),
+        deadband=0.0,
+        max_interval_s=3600,
+        record=[{"match": "E01.T1.LT", "deadband": 0.5}, {"match": "E01.T1.PT", "max_interval_s": 10}],
+        batch={"max_delay_s": 0.05},
+    )
+    bus = TagBus()
+    tags = TagStore(bus)
+    tags.define(["E01.T1.LT", "E01.T1.PT"])
+    h.subscribe(bus)
+    task = asyncio.create_task(h.run(bus))
+    levels = [10.0, 10.2, 10.6, 10.7, 11.2, 11.2]  # deadband 0.5: 10.0, 10.6, 11.2 are kept
+    for i, level in enumerate(levels):
+        tags.update([TagUpdate("E01.T1.LT", level, Quality.GOOD, t0 + i), TagUpdate("E01.T1.PT", 0.8, Quality.GOOD, t0 + i * 5)])
+        await asyncio.sleep(0)
+    tags.update([TagUpdate("E01.T1.LT", 11.2, Quality.BAD_SENSOR_FAILURE, t0 + 7)])  # a quality change is always kept
+    await asyncio.sleep(0.2)
+    h.stop()
+    await task
+    h.forward_all()
+    stored = [(r.tag, r.t // US - t0, r.value, r.quality) for r in h.raw(["E01.T1.LT", "E01.T1.PT"], t0, t0 + 60)]
+    assert stored == [
+        ("E01.T1.LT", 0, 10.0, Quality.GOOD),
+        ("E01.T1.LT", 2, 10.6, Quality.GOOD),
+        ("E01.T1.LT", 4, 11.2, Quality.GOOD),
+        ("E01.T1.LT", 7, 11.2, Quality.BAD_SENSOR_FAILURE),
+        ("E01.T1.PT", 0, 0.8, Quality.GOOD),  # flat: kept at 0, then by the 10 s heartbeat at 10 and 20
+        ("E01.T1.PT", 10, 0.8, Quality.GOOD),
+        ("E01.T1.PT", 20, 0.8, Quality.GOOD),
+    ]
