@@ -140,7 +140,7 @@ class Influx2Transport(InfluxTransport):
         for tier, days in _days(config).items():
             name = self.bucket(tier)
             bucket = buckets.find_bucket_by_name(name) or buckets.create_bucket(
-                bucket_name=name, org_id=org_id, retention_rules=BucketRetentionRules(type="expire", every_seconds=round(days * DAY_S))
+                bucket_name=name, org=self.options.org, retention_rules=BucketRetentionRules(type="expire", every_seconds=round(days * DAY_S))
             )
             if (self.database, TIER_RP[tier]) not in known:
                 dbrps.post_dbrp(
