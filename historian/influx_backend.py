@@ -26,9 +26,13 @@ def _ns(t_us: int) -> int:
     return t_us * 1000
 
 
-def _value(values: dict[str, object]) -> object:
-    text = values.get("text")
-    return text if text is not None else values.get("value")
+def _rows(tag: str, columns: list[str], values: list[list[object]]) -> Iterator[Row]:
+    """Rows from a series of ``SELECT value, text, q, st``; a field never written is absent from ``columns``."""
+    at = {name: columns.index(name) if name in columns else None for name in ("time", "value", "text", "q", "st")}
+    t, value, text, quality, server_t = at["time"], at["value"], at["text"], at["q"], at["st"]
+    for raw in values:
+        shown = raw[text] if text is not None and raw[text] is not None else raw[value] if value is not None else None
+        yield Row(tag, raw[t], shown, raw[quality], raw[server_t])  # type: ignore[arg-type, index]
 
 
 class InfluxHistory(HistoryBackend):
@@ -58,9 +62,8 @@ class InfluxHistory(HistoryBackend):
         )
         out: dict[str, Row] = {}
         for tag, columns, values in self._series(q):
-            for raw in values:
-                v = dict(zip(columns, raw, strict=True))
-                out[tag] = Row(tag, v["time"], _value(v), v["q"], v["st"])  # type: ignore[arg-type]
+            for row in _rows(tag, columns, values):
+                out[tag] = row
         return out
 
     def raw(self, tags: Sequence[str], start: int, end: int) -> Iterator[Row]:
@@ -68,9 +71,7 @@ class InfluxHistory(HistoryBackend):
         for wanted in tags:  # one query per tag keeps the caller's order and bounds each stream
             q = f"SELECT value, text, q, st FROM {source} WHERE {_point_filter([wanted])} AND time >= {_ns(start)} AND time < {_ns(end)}"
             for _, columns, values in self._series(q):
-                for raw in values:
-                    v = dict(zip(columns, raw, strict=True))
-                    yield Row(wanted, v["time"], _value(v), v["q"], v["st"])  # type: ignore[arg-type]
+                yield from _rows(wanted, columns, values)
 
     def _aggregate_query(self, tags: Sequence[str] | None, start: int, end: int, interval: int, tier: str) -> str:
         if tier == "raw":

@@ -64,7 +64,7 @@ class InfluxTransport(ABC):
         params = {"db": self.database, "q": influxql, "epoch": "u", "chunked": "true", "chunk_size": "10000"}
         response = self._post("/query", params, stream=True)
         try:
-            for line in response.iter_lines():
+            for line in response.iter_lines(chunk_size=1 << 16):  # the default 512 B makes long lines quadratic
                 if not line:
                     continue
                 for result in json.loads(line).get("results", []):
@@ -139,8 +139,9 @@ class Influx2Transport(InfluxTransport):
         known = {(d.database, d.retention_policy) for d in dbrps.get_dbr_ps(org_id=org_id).content or []}
         for tier, days in _days(config).items():
             name = self.bucket(tier)
+            rules = BucketRetentionRules(type="expire", every_seconds=round(days * DAY_S))
             bucket = buckets.find_bucket_by_name(name) or buckets.create_bucket(
-                bucket_name=name, org=self.options.org, retention_rules=BucketRetentionRules(type="expire", every_seconds=round(days * DAY_S))
+                bucket_name=name, org=self.options.org, retention_rules=rules
             )
             if (self.database, TIER_RP[tier]) not in known:
                 dbrps.post_dbrp(
