@@ -15,6 +15,7 @@ from historian.rows import Bucket, Row
 RAW_MEASUREMENT = "v"
 ROLLUP_MEASUREMENT = "agg"
 
+_INFINITIES = (math.inf, -math.inf)
 _TAG_ESCAPES = str.maketrans({",": r"\,", " ": r"\ ", "=": r"\="})
 
 
@@ -34,9 +35,28 @@ def _value_field(value: object) -> str:
     return f"value={float(value)!r},"  # type: ignore[arg-type]
 
 
+_prefixes: dict[str, str] = {}  # tag → "v,point=<escaped tag> " (tags are few, rows many)
+
+
+def _prefix(tag: str) -> str:
+    found = _prefixes.get(tag)
+    if found is None:
+        found = _prefixes[tag] = f"{RAW_MEASUREMENT},point={_tag(tag)} "
+    return found
+
+
 def encode_rows(rows: Iterable[Row]) -> bytes:
-    lines = [f"{RAW_MEASUREMENT},point={_tag(r.tag)} {_value_field(r.value)}q={r.quality}i,st={r.server_t}i {r.t}" for r in rows]
-    return ("\n".join(lines)).encode()
+    """Line protocol for raw rows; the float case (nearly every row) is formatted inline."""
+    prefixes, prefix = _prefixes, _prefix
+    lines = []
+    append = lines.append
+    for tag, t, value, quality, server_t in rows:
+        head = prefixes.get(tag) or prefix(tag)
+        if value.__class__ is float and value == value and value not in _INFINITIES:
+            append(f"{head}value={value!r},q={quality}i,st={server_t}i {t}")
+        else:
+            append(f"{head}{_value_field(value)}q={quality}i,st={server_t}i {t}")
+    return "\n".join(lines).encode()
 
 
 def encode_buckets(buckets: Iterable[Bucket]) -> bytes:

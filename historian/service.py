@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from historian.backend import ROLLUP_TIERS, TIER_INTERVAL_US, HistoryBackend
-from historian.buffer import DiskBuffer
+from historian.buffer import Batch, DiskBuffer
 from historian.config import HistorianConfig
 from historian.errors import HistorianError, HistorianUnavailable
 from historian.influx_backend import InfluxHistory
@@ -33,7 +33,10 @@ from tags import Delivery, Subscription, TagBus, TagUpdate
 log = logging.getLogger(__name__)
 DAY_US = 86_400 * US
 MAX_IN_FLIGHT = 4  # write batches queued for the writer thread before the consumer waits
-FRESH_START_LOOKBACK_US = DAY_US  # rollups start this far back when no state was saved
+FRESH_START_LOOKBACK_US = DAY_US
+FORWARD_MAX_ROWS = (
+    20_000  # rows per forward: several buffered batches in one HTTP write  # rollups start this far back when no state was saved
+)
 
 
 def open_backend(config: HistorianConfig, data_dir: Path) -> HistoryBackend:
@@ -126,16 +129,32 @@ class Historian:
 
     def _forward_oldest(self) -> int:
         assert self.buffer is not None and isinstance(self.backend, InfluxHistory)
-        batch = self.buffer.oldest()
-        if batch is None:
+        batches = self.buffer.oldest(FORWARD_MAX_ROWS)
+        if not batches:
             return 0
         if not self._remote_ready:
             self.setup()
             self._remote_ready = True
         try:
-            self.backend.write_encoded(batch.body)
+            self.backend.write_encoded(b"\n".join(b.body for b in batches))
         except HistorianUnavailable:
             self._remote_ready = False  # it may come back empty (a new server): set up again first
+            raise
+        except HistorianError as exc:
+            if len(batches) > 1:  # find the refused one: send them one by one
+                return sum(self._forward_alone(b) for b in batches)
+            return self._forward_alone(batches[0], exc)
+        self.buffer.remove(batches)
+        self._note_written(min(b.min_t for b in batches))
+        return sum(b.rows for b in batches)
+
+    def _forward_alone(self, batch: Batch, refused: HistorianError | None = None) -> int:
+        assert self.buffer is not None and isinstance(self.backend, InfluxHistory)
+        try:
+            if refused is not None:
+                raise refused
+            self.backend.write_encoded(batch.body)
+        except HistorianUnavailable:
             raise
         except HistorianError as exc:
             log.error(
@@ -143,14 +162,14 @@ class Historian:
             )
             self.buffer.reject(batch, str(exc))
             return 0
-        self.buffer.remove(batch)
+        self.buffer.remove([batch])
         self._note_written(batch.min_t)
         return batch.rows
 
     def forward_all(self) -> int:
         """Drain the whole buffer now (blocking); rows sent. Raises HistorianUnavailable."""
         sent = 0
-        while self.buffer is not None and self.buffer.oldest() is not None:
+        while self.buffer is not None and self.buffer.oldest():
             sent += self.forward_once()
         return sent
 
@@ -192,12 +211,25 @@ class Historian:
 
     # -- asyncio side ---------------------------------------------------------------------------
 
-    def subscribe(self, bus: TagBus) -> Subscription:
-        """Subscribe now (before producers start, so the first values are not missed); ``run`` then consumes."""
+    def subscribe(self, bus: TagBus, pattern: str | Sequence[str] = "*") -> Subscription:
+        """Subscribe now (before producers start, so the first values are not missed); ``run`` then consumes.
+        ``pattern`` narrows it when another path stores some tags itself (edge ingest: ``store``)."""
         # Every sample incl. repeats (the heartbeat needs them); a FIFO: the historian wants each one.
         if self._sub is None:
-            self._sub = bus.subscribe("historian", "*", delivery=Delivery.ALL, maxlen=500_000)
+            self._sub = bus.subscribe("historian", pattern, delivery=Delivery.ALL, maxlen=500_000)
         return self._sub
+
+    async def store(self, rows: Sequence[Row]) -> None:
+        """Write rows straight to the backend, on the writer thread, bypassing policy and disk buffer; returns
+        once they are stored. For producers with their own store-and-forward that must know rows are stored
+        before they let go of them (edge ingest acknowledges gateways). Raises HistorianUnavailable."""
+        if rows:
+            await asyncio.get_running_loop().run_in_executor(self._writer, self._store_now, rows)
+
+    def _store_now(self, rows: Sequence[Row]) -> None:
+        self.backend.write(rows)
+        self._note_written(min(r.t for r in rows))
+        self.rows_recorded += len(rows)
 
     async def _submit(self, rows: list[Row]) -> None:
         loop = asyncio.get_running_loop()
