@@ -16,6 +16,7 @@ from historian.line_protocol import RAW_MEASUREMENT, ROLLUP_MEASUREMENT, encode_
 from historian.rows import Bucket, Row
 
 WRITE_CHUNK = 5_000  # rows per HTTP write: influxd's sweet spot
+ROLLUP_SLICE_INTERVALS = 360  # intervals per rollup query: 6 h of minutes, 15 days of hours
 
 
 def _point_filter(tags: Sequence[str]) -> str:
@@ -103,12 +104,16 @@ class InfluxHistory(HistoryBackend):
         interval = TIER_INTERVAL_US[tier]
         source = "raw" if tier == ROLLUP_TIERS[0] else ROLLUP_TIERS[ROLLUP_TIERS.index(tier) - 1]
         start, end = start - start % interval, end - end % interval
-        if end <= start:
-            return 0
-        rows = list(self._buckets(self._aggregate_query(None, start, end, interval, source)))
-        for i in range(0, len(rows), WRITE_CHUNK):
-            self.transport.write(encode_buckets(rows[i : i + WRITE_CHUNK]), tier)
-        return len(rows)
+        written = 0
+        # A catch-up (after downtime, or over replayed data) goes in bounded slices: each query and
+        # its answer stay small whatever the range.
+        step = interval * ROLLUP_SLICE_INTERVALS
+        for slice_start in range(start, end, step):
+            rows = list(self._buckets(self._aggregate_query(None, slice_start, min(end, slice_start + step), interval, source)))
+            for i in range(0, len(rows), WRITE_CHUNK):
+                self.transport.write(encode_buckets(rows[i : i + WRITE_CHUNK]), tier)
+            written += len(rows)
+        return written
 
     def purge(self, keep_from: dict[str, int]) -> None:
         """Nothing to do: the retention policies set up by the transport expire old data."""
