@@ -1,0 +1,107 @@
+"""What the HMI needs from the running server, behind one object: plant, live snapshot, alarm actions, history.
+
+Built from the ``Supervisor`` (``from_supervisor``) or, in tests, from real components without a
+running loop. Alarm actions run on the event loop (the engine is not thread-safe): request threads
+hand them over and wait for the answer, so an ``AlarmError`` reaches the operator as a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+
+from hmi.live import LiveView, Snapshot, take_snapshot
+from rules.engine import AlarmEngine
+from scada.config import Plant
+from scada.store import AuditEvent, AuditLog
+from tags import TagStore
+
+T = TypeVar("T")
+ACTION_TIMEOUT_S = 10.0
+
+
+@dataclass
+class Providers:
+    """Slots later issues fill: the warning workflow's level per enterprise, the governance issue's
+    missing 10:00 commitments. ``None`` → the screens say the figure is not available yet."""
+
+    warning_levels: Callable[[], dict[str, str | None]] | None = None  # enterprise → red/orange/yellow/blue/None
+    commitments_missing: Callable[[], set[str]] | None = None  # enterprises without today's commitment
+
+
+@dataclass
+class HmiServices:
+    plant_of: Callable[[], Plant]
+    tags: TagStore
+    alarms: AlarmEngine
+    engine: Engine
+    data_dir: Path
+    historian: Any = None  # historian.service.Historian when running
+    clock: Callable[[], float] = time.time
+    loop: asyncio.AbstractEventLoop | None = None
+    providers: Providers = field(default_factory=Providers)
+    live: LiveView = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.audit = AuditLog(self.engine)
+        self.live = LiveView(self._take, on_loop=self.loop is not None)
+
+    @classmethod
+    def from_supervisor(cls, sup: Any, loop: asyncio.AbstractEventLoop) -> HmiServices:
+        return cls(lambda: sup.plant, sup.tags, sup.alarms, sup.engine, sup.settings.data_dir, sup.historian, sup.clock, loop)
+
+    @property
+    def plant(self) -> Plant:
+        return self.plant_of()
+
+    def _take(self) -> Snapshot:
+        plant = self.plant
+        ents = [f.enterprise.code for f in plant.enterprises]
+        return take_snapshot(self.tags, self.alarms.active(), ents, self.alarms.config.rank, self.clock())
+
+    def snapshot(self) -> Snapshot:
+        return self.live.current()
+
+    def priorities(self) -> list[tuple[str, str, str]]:
+        """(name, colour, label) highest first, from alarms.yaml."""
+        return [(p.name, p.colour, p.label) for p in self.alarms.config.priorities]
+
+    def warning_levels(self, snap: Snapshot) -> dict[str, str | None]:
+        """The warning level per enterprise: from the warning workflow once it is plugged in; until then the
+        colour of the worst annunciated active alarm (the same red/orange/yellow/blue scale)."""
+        if self.providers.warning_levels is not None:
+            return self.providers.warning_levels()
+        colours = {name: colour for name, colour, _ in self.priorities()}
+        return {e: colours.get(s.worst) if s.worst else None for e, s in snap.enterprises.items()}
+
+    def on_loop(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` on the event loop thread and return its result (or raise its exception)."""
+        loop = self.loop
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if loop is None or not loop.is_running() or here is loop:
+            return fn()
+
+        async def call() -> T:
+            return fn()
+
+        return asyncio.run_coroutine_threadsafe(call(), loop).result(ACTION_TIMEOUT_S)
+
+    def alarm_action(self, user: str, action: str, alarm_id: str, **kwargs: Any) -> None:
+        """Acknowledge / shelve / unshelve on the loop, refresh the snapshot, then audit (blocking, here in the request thread)."""
+        method = getattr(self.alarms, action)
+
+        def run() -> None:
+            method(alarm_id, user, **kwargs)
+            self.live.refresh()
+
+        self.on_loop(run)
+        self.audit.record(AuditEvent(user, f"alarm.{action}", alarm_id, {k: v for k, v in kwargs.items() if v is not None}))

@@ -1,0 +1,73 @@
+"""Formatting shared by the screens: values with units, quality classes, level fill, live-data payloads.
+
+The live payload a page's poll returns (applied in the browser by ``assets/hmi.js``)::
+
+    {"t": server time, "v": {tag: [text, quality class, fill %]}, "a": {source: [priority, acked]},
+     "k": {key: [text or null, css class or null]}, "img": {key: url}}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from hmi.live import Snapshot
+from scada.config import Plant
+from scada.config.plant import PointRef
+from tags import TagValue, is_bad, is_good
+
+PRIORITY_SHAPE = {"critical": "◆", "high": "▲", "medium": "■", "low": "●"}  # ISA-101: shape and colour, never colour alone
+COLOUR_OF_PRIORITY = {"critical": "red", "high": "orange", "medium": "yellow", "low": "blue"}
+
+
+def quality_class(v: TagValue) -> str:
+    if is_good(v.quality):
+        return "q-good"
+    return "q-bad" if is_bad(v.quality) else "q-uncertain"
+
+
+def fmt_value(v: TagValue, unit: str = "") -> str:
+    x = v.value
+    if x is None:
+        return "—"
+    if isinstance(x, bool):
+        text = "1" if x else "0"
+    elif isinstance(x, float):
+        text = "NaN" if math.isnan(x) else f"{x:.2f}" if abs(x) < 1000 else f"{x:.0f}"
+    else:
+        text = str(x)
+    return f"{text} {unit}".strip()
+
+
+def fill_pct(v: TagValue, ref: PointRef) -> float | None:
+    if not isinstance(v.value, int | float) or isinstance(v.value, bool) or math.isnan(v.value):
+        return None
+    lo, hi = ref.point.range
+    if hi <= lo:
+        return None
+    return round(max(0.0, min(100.0, (float(v.value) - lo) / (hi - lo) * 100.0)), 1)
+
+
+def values_payload(snap: Snapshot, plant: Plant, tags: Iterable[str]) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    refs = plant.point_by_tag
+    for tag in tags:
+        v = snap.values.get(tag)
+        if v is None:
+            continue
+        ref = refs.get(tag)
+        out[tag] = [fmt_value(v, ref.point.unit if ref else ""), quality_class(v), fill_pct(v, ref) if ref else None]
+    return out
+
+
+def alarms_payload(snap: Snapshot, sources: Iterable[str]) -> dict[str, list[Any]]:
+    worst = snap.worst_by_source
+    return {s: [worst[s][0], worst[s][1]] for s in sources if s in worst}
+
+
+def enterprise_name(plant: Plant, code: str) -> str:
+    try:
+        return plant.enterprise(code).enterprise.name
+    except KeyError:
+        return code

@@ -1,0 +1,197 @@
+"""End to end in a real headless Chromium against `scada simulate` + `scada run` (real processes).
+
+Sign in as an enterprise user and a district user and see the right scope; watch a simulated
+level change reach a mimic within 2 s; inject a fault and acknowledge its alarm with a note;
+export a trend and read the file; lose the server and see the screen say so. Each main screen is
+saved to tests-output/screenshots/ for review.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hmi_browser import available, chromium, screenshot
+from hmi_system import System, start_system, stop
+from services import service_missing
+
+from scada.simulator.control import send_command
+
+TAG = "E01.T101.LT"
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    sys_ = start_system(tmp_path_factory.mktemp("hmi-system"))
+    try:
+        yield sys_
+    finally:
+        for p in reversed(sys_.procs):
+            stop(p)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    if not available():
+        service_missing("chromium and chromium-driver (scripts/setup --dev installs them)")
+    downloads = tmp_path_factory.mktemp("downloads")
+    driver = chromium(downloads)
+    driver.downloads = downloads
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait(cond, timeout: float = 15.0, what: str = "condition"):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            result = cond()
+        except Exception:  # the page is still rendering
+            result = None
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def css(driver, selector: str):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    return driver.find_elements(By.CSS_SELECTOR, selector)
+
+
+def sign_in(driver, system: System, user: str) -> None:  # type: ignore[no-untyped-def]
+    driver.delete_all_cookies()
+    driver.get(f"{system.url}/login")
+    css(driver, "#username")[0].send_keys(user)
+    css(driver, "#password")[0].send_keys(system.users[user])
+    css(driver, "#signin")[0].click()
+    wait(lambda: css(driver, "#who"), what="the signed-in shell")
+
+
+def open_page(driver, system: System, path: str, ready: str) -> None:  # type: ignore[no-untyped-def]
+    driver.get(system.url + path)
+    wait(lambda: css(driver, ready), what=f"{ready} on {path}")
+
+
+def tiles(driver) -> set[str]:  # type: ignore[no-untyped-def]
+    return {e.get_attribute("id").removeprefix("tile-") for e in css(driver, "[id^='tile-']")}
+
+
+def test_enterprise_user_sees_only_their_enterprise(system: System, browser) -> None:  # type: ignore[no-untyped-def]
+    sign_in(browser, system, "e01-operator")
+    wait(lambda: tiles(browser), what="tiles")
+    assert tiles(browser) == {"E01"}
+    wait(lambda: css(browser, "#gw-off")[0].text == "0", what="live overview counts")
+    screenshot(browser, "01-overview-enterprise-user")
+    open_page(browser, system, "/enterprise?e=E01", "#enterprise")
+    wait(lambda: "…" not in css(browser, "#ent-warning")[0].text, what="live enterprise status")
+    screenshot(browser, "02-enterprise")
+    open_page(browser, system, "/enterprise?e=E02", "#forbidden")
+    assert "E02" not in browser.find_element("id", "page").text
+
+
+def test_district_user_sees_their_district(system: System, browser) -> None:  # type: ignore[no-untyped-def]
+    sign_in(browser, system, "fs-duty")
+    wait(lambda: tiles(browser), what="tiles")
+    assert tiles(browser) == {"E01", "E02", "E08"}  # 房山区, the 燕山 park included
+    screenshot(browser, "03-overview-district-user")
+    open_page(browser, system, "/enterprise?e=E03", "#forbidden")
+
+
+def test_mimic_shows_a_level_change_within_two_seconds(system: System, browser) -> None:  # type: ignore[no-untyped-def]
+    sign_in(browser, system, "e01-operator")
+    open_page(browser, system, "/mimic?hs=E01-HS1", "#mimic")
+    pv = f'.pv[data-tag="{TAG}"]'
+    wait(lambda: css(browser, pv)[0].text.endswith(" m"), what="a live level")
+    browser.execute_script(
+        "window.seen = []; const el = document.querySelector(arguments[0]);"
+        "new MutationObserver(() => window.seen.push([Date.now(), el.textContent]))"
+        ".observe(el, {childList: true, characterData: true, subtree: true});",
+        pv,
+    )
+    api = system.api("e01-operator")
+    asyncio.run(send_command({"point": TAG, "fault": "spike"}, system.control_port))
+
+    # The moment the server's tag store took the spiked value (server_time), seen through the API.
+    def spiked():  # type: ignore[no-untyped-def]
+        (v,) = api.get(f"{system.url}/api/v1/values", params={"tags": TAG}).json()
+        return v if v["value"] > 17.5 else None
+
+    value = wait(spiked, timeout=20, what="the spike in the tag store")
+    changes = wait(lambda: [c for c in browser.execute_script("return window.seen") if c[1] == value["text"]], what="the spike on screen")
+    latency_ms = changes[0][0] - value["server_time"] * 1000
+    assert latency_ms < 2000, latency_ms
+    height = css(browser, f'.lvl[data-tag="{TAG}"]')[0].value_of_css_property("height")
+    assert float(height.removesuffix("px")) > 0
+    css(browser, f'[data-point="{TAG}"]')[0].click()
+    wait(lambda: css(browser, "#faceplate-body"), what="the faceplate")
+    assert "HH 17.5" in css(browser, "#faceplate-body")[0].text
+    screenshot(browser, "04-mimic-with-faceplate")
+
+
+def test_fault_alarm_is_acknowledged_with_a_note(system: System, browser) -> None:  # type: ignore[no-untyped-def]
+    api = system.api("e01-operator")
+    alarm_id = f"{TAG}:limit"
+
+    def active():  # type: ignore[no-untyped-def]
+        return next((a for a in api.get(f"{system.url}/api/v1/alarms").json() if a["id"] == alarm_id), None)
+
+    wait(active, timeout=30, what="the high-high alarm from the spike")
+    sign_in(browser, system, "e01-operator")
+    wait(lambda: css(browser, "#banner-count"), what="the alarm banner")
+    open_page(browser, system, "/alarms", "#al-table")
+    row = wait(lambda: [r for r in css(browser, "#al-table tr") if TAG in r.text and "limit" not in r.text], what="the alarm row")[0]
+    row.find_element("css selector", "input[type=checkbox]").click()
+    css(browser, "#al-ack")[0].click()
+    wait(lambda: "note" in css(browser, "#al-ack-msg")[0].text, what="the note is required")
+    css(browser, "#al-note")[0].send_keys("现场确认液位计故障 spike")
+    css(browser, "#al-ack")[0].click()
+    wait(lambda: "1" in css(browser, "#al-ack-msg")[0].text, what="acknowledged")
+    assert active()["acknowledged"] is True
+    screenshot(browser, "05-alarm-summary")
+    rows = api.get(f"{system.url}/api/v1/journal", params={"source": TAG}).json()
+    assert any(r["transition"] == "acknowledged" and r["note"] == "现场确认液位计故障 spike" and r["user"] == "e01-operator" for r in rows)
+    open_page(browser, system, "/journal", "#jr-search")
+    css(browser, "#jr-search")[0].click()
+    wait(lambda: [r for r in css(browser, "#jr-table tr") if "acknowledged" in r.text], what="journal rows")
+    screenshot(browser, "06-alarm-journal")
+
+
+def test_trend_is_exported_to_a_file(system: System, browser) -> None:  # type: ignore[no-untyped-def]
+    sign_in(browser, system, "e01-operator")
+    open_page(browser, system, f"/trends?tags={TAG}", "#tr-graph .main-svg")
+    wait(lambda: css(browser, "#tr-graph .scatterlayer .trace"), what="a trace")
+    screenshot(browser, "07-trends")
+    css(browser, "#tr-csv")[0].click()
+    target = Path(browser.downloads) / "trend.csv"
+    wait(target.exists, what="the downloaded CSV")
+    with target.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][:3] == ["指标编码", "位号", "名称"]
+    assert len(rows) > 5 and {r[1] for r in rows[1:]} == {TAG}
+
+
+def test_video_wall_and_english(system: System, browser) -> None:  # type: ignore[no-untyped-def]
+    sign_in(browser, system, "fs-duty")
+    open_page(browser, system, "/video", "#video")
+    screenshot(browser, "08-video-wall")
+    browser.get(f"{system.url}/lang/en?next=/")
+    wait(lambda: "Overview" in browser.find_element("tag name", "header").text, what="English navigation")
+    screenshot(browser, "09-overview-english")
+
+
+def test_a_screen_that_loses_the_server_says_so(system: System, browser) -> None:  # type: ignore[no-untyped-def]
+    sign_in(browser, system, "e01-operator")
+    open_page(browser, system, "/mimic?hs=E01-HS1", "#mimic")
+    wait(lambda: "ok" in css(browser, "#conn")[0].get_attribute("class"), what="live")
+    system.stop_server()
+    wait(lambda: "lost" in css(browser, "#conn")[0].get_attribute("class"), timeout=10, what="the lost-connection notice")
+    assert "stale" in browser.find_element("tag name", "body").get_attribute("class")
+    screenshot(browser, "10-connection-lost")
