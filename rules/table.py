@@ -60,7 +60,9 @@ class AlarmTable:
         for alarm_id, s in self.states.items():
             d = self.defs[alarm_id]
             record = self.records.get(alarm_id)
-            rows.append(ActiveAlarm(d, s, self._priority(d, s), self.message(d, s.level), record, self.since[alarm_id]))
+            # The message shows the record's worst value and limit (what the operator must act on).
+            value, limit = (record.worst_value, record.worst_limit) if record is not None else (None, None)
+            rows.append(ActiveAlarm(d, s, self._priority(d, s), self.message(d, s.level, value, limit), record, self.since[alarm_id]))
         return sorted(rows, key=lambda r: (cfg.rank(r.priority), -r.since))
 
     def _priority(self, d: AlarmDef, s: AlarmState) -> str:

@@ -97,6 +97,8 @@ def test_escalation_needs_a_new_acknowledgement_and_records_the_worst(rig: Plant
     assert (record.start_status, record.worst_status, record.current_status) == ("high", "high_high", "low")
     assert (record.start_value, record.worst_value, record.worst_limit) == (16.6, 17.6, 17.5)
     assert [e.transition for e in events] == ["changed", "changed"]
+    (shown,) = [a for a in rig.engine.active() if a.alarm.alarm_id == LIMIT]
+    assert "17.6" in shown.message and "17.5" in shown.message  # the summary shows the worst value and its limit
 
 
 def test_bad_value_keeps_the_limit_state_and_raises_bad_pv(rig: Plant) -> None:
