@@ -1,0 +1,303 @@
+"""The central side of the uplink: a ``scada run`` worker consuming gateway streams instead of polling.
+
+Per enterprise, batches are applied strictly in sequence order (``first``/``seq`` in the
+header): a duplicate is dropped and acknowledged again, a batch ahead of a gap waits until the
+gap is filled (the gateway re-sends after its ack timeout). Applying a live batch hands its
+samples to ``TagStore.update`` (alarms, screens); a late batch only goes to history — its old
+values must not re-run alarm evaluation, and its gateway alarm states are journalled in the audit
+trail as late. Rows are written to the historian in group commits; only then is the highest
+contiguous stored seq acknowledged to each gateway (``{prefix}/_ack/{enterprise}``). A worker
+handles only the enterprises ``Membership`` gives it; on a change it subscribes to the gained
+ones and forgets the state of the lost ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from edge import topics
+from edge.config import UplinkConfig
+from edge.errors import PayloadError
+from edge.membership import Membership
+from edge.mqtt import MqttLink
+from edge.payload import Header, decode_header, decode_samples
+from edge.stats import Histogram
+from historian.errors import HistorianUnavailable
+from historian.rows import US, Row
+from historian.service import Historian
+from scada.config import Plant
+from scada.drivers.health import gateway_tag
+from scada.store import AuditEvent, AuditLog
+from tags import Quality, TagStore, TagUpdate
+
+log = logging.getLogger(__name__)
+GOOD = int(Quality.GOOD)
+MAX_AHEAD = 2_000  # batches kept per enterprise while waiting for a gap to fill
+MAX_COMMIT_ROWS = 50_000  # rows per group commit
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+@dataclass
+class Stream:
+    """What this worker knows of one enterprise's stream."""
+
+    stream: str
+    expected: int  # next seq to apply
+    committed: int  # highest seq whose rows are stored
+    ahead: dict[int, tuple[Header, bytes]] = field(default_factory=dict)
+
+
+@dataclass
+class Counters:
+    batches: int = 0
+    samples: int = 0
+    late_batches: int = 0
+    duplicates: int = 0
+    foreign: int = 0  # batches of enterprises not ours, or with a header naming another enterprise than the topic
+    malformed: int = 0
+    store_failures: int = 0
+
+
+class EdgeIngest:
+    def __init__(
+        self,
+        plant: Plant,
+        config: UplinkConfig,
+        tags: TagStore,
+        historian: Historian,
+        worker_id: str = "",
+        audit: AuditLog | None = None,
+        clock: Callable[[], float] = time.time,
+        gateway_suffix: str = "_ALM",
+    ) -> None:
+        self.plant, self.config, self.tags, self.historian, self.audit, self.clock = plant, config, tags, historian, audit, clock
+        self.worker_id = worker_id or default_worker_id()
+        self.prefix = config.topic_prefix
+        self.suffix = gateway_suffix
+        self.district = {e.enterprise.code: e.enterprise.district for e in plant.enterprises}
+        self.membership = Membership(self.worker_id, self.district, self._reassigned)
+        self.streams: dict[str, Stream] = {}
+        self.counters = Counters()
+        self.latency = Histogram()  # gateway source time → stored in the historian, live samples
+        self._inbox: deque[tuple[str, bytes, asyncio.Future[int] | None]] = deque()
+        self._wake: asyncio.Event | None = None
+        self._stopping = False
+        self._workers_prefix = topics.worker(self.prefix, "")
+        self.link = MqttLink(
+            config.broker,
+            config.broker.worker,
+            f"worker-{self.worker_id}"[:64],
+            self._on_message,
+            self._on_connected,
+            will=(topics.worker(self.prefix, self.worker_id), b""),
+        )
+
+    # -- MQTT (event loop) -----------------------------------------------------------------------
+
+    def _on_connected(self, up: bool) -> None:
+        if up:
+            self.link.publish(topics.worker(self.prefix, self.worker_id), self.membership.announcement(), retain=True)
+            # Retained announcements of the live workers arrive right after subscribing: decide once they are in.
+            asyncio.get_running_loop().call_later(1.0, self.membership.rebalance)
+
+    def _on_message(self, topic: str, payload: bytes) -> None:
+        if topic.startswith(self._workers_prefix):
+            self.membership.seen(topic[len(self._workers_prefix) :], bool(payload))
+            return
+        self._inbox.append((topic, payload, None))
+        if self._wake is not None:
+            self._wake.set()
+
+    def _reassigned(self, gained: set[str], lost: set[str]) -> None:
+        for ent in lost:
+            self.streams.pop(ent, None)
+        self.link.unsubscribe([t for e in sorted(lost) for t in self._topics(e)])
+        self.link.subscribe([t for e in sorted(gained) for t in self._topics(e)])
+
+    def _topics(self, enterprise: str) -> tuple[str, str]:
+        d = self.district[enterprise]
+        return topics.data(self.prefix, d, enterprise), topics.status(self.prefix, d, enterprise)
+
+    # -- HTTP push (event loop) ------------------------------------------------------------------
+
+    def submit(self, message: bytes) -> asyncio.Future[int]:
+        """A batch pushed over HTTP (already authorised for its enterprise); resolves to the acknowledged seq."""
+        fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._inbox.append(("", message, fut))
+        if self._wake is not None:
+            self._wake.set()
+        return fut
+
+    # -- applying batches ------------------------------------------------------------------------
+
+    def _gateway_link(self, enterprise: str, up: bool) -> None:
+        """The gateway's retained status (its last will when it vanished) → ``ENT._gateway.online``."""
+        self.tags.update([TagUpdate(gateway_tag(enterprise), up, GOOD, self.clock())])
+
+    def _accept(self, topic: str, message: bytes, rows: list[Row], touched: set[str]) -> str | None:
+        """Route one message; returns the enterprise whose stream it belongs to (None when dropped)."""
+        if topic.endswith("/status"):
+            ent = topics.enterprise_of(topic)
+            if ent in self.membership.mine:
+                self._gateway_link(ent, message == b"1")
+            return None
+        try:
+            header, body = decode_header(message)
+        except PayloadError as exc:
+            self.counters.malformed += 1
+            log.warning("dropping a malformed message", extra={"ctx": {"topic": topic, "error": str(exc)}})
+            return None
+        ent = header.enterprise
+        if ent not in self.district or (topic and (topics.enterprise_of(topic) != ent or ent not in self.membership.mine)):
+            self.counters.foreign += 1
+            return None
+        st = self.streams.get(ent)
+        if st is None or st.stream != header.stream:
+            st = self.streams[ent] = Stream(header.stream, header.first, header.first - 1)
+        if header.first > st.expected:  # the gateway had acks from another worker for what we have not seen
+            st.expected, st.committed = header.first, max(st.committed, header.first - 1)
+            st.ahead = {s: v for s, v in st.ahead.items() if s >= st.expected}
+        touched.add(ent)
+        if header.seq < st.expected:
+            self.counters.duplicates += 1
+            return ent
+        if header.seq > st.expected:
+            if len(st.ahead) < MAX_AHEAD:
+                st.ahead[header.seq] = (header, body)
+            return ent
+        self._apply(header, body, rows)
+        st.expected += 1
+        while st.expected in st.ahead:
+            self._apply(*st.ahead.pop(st.expected), rows)
+            st.expected += 1
+        return ent
+
+    def _apply(self, header: Header, body: bytes, rows: list[Row]) -> None:
+        try:
+            samples = decode_samples(header, body)
+        except PayloadError as exc:
+            self.counters.malformed += 1
+            log.warning("skipping a batch that cannot be decoded", extra={"ctx": {"error": str(exc)}})
+            return
+        known = self.tags
+        samples = [s for s in samples if s.tag in known]
+        self.counters.batches += 1
+        self.counters.samples += len(samples)
+        if header.late:
+            self.counters.late_batches += 1
+            self._journal_late(header, samples)
+        else:
+            self.tags.update(samples)
+        now_us = round(self.clock() * US)
+        rows.extend(Row(s.tag, round(s.source_time * US), s.value, s.quality, now_us) for s in samples)
+        if not header.late:
+            self._live.extend(s.source_time for s in samples)
+
+    def _journal_late(self, header: Header, samples: list[TagUpdate]) -> None:
+        """Late gateway alarm states are history, not news: an audit record, no annunciation."""
+        states = [(s.tag, s.value, s.source_time) for s in samples if s.tag.endswith(self.suffix)]
+        if states and self.audit is not None:
+            detail = {"seq": header.seq, "gateway": header.gateway, "alarm_states": states}
+            self._late_audit.append(AuditEvent("gateway:" + header.gateway, "edge.late_alarm_states", header.enterprise, detail))
+
+    # -- the commit loop -------------------------------------------------------------------------
+
+    async def _commit_loop(self) -> None:
+        assert self._wake is not None
+        loop = asyncio.get_running_loop()
+        while not self._stopping:
+            if not self._inbox:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            rows: list[Row] = []
+            touched: set[str] = set()
+            waiting: list[tuple[str, asyncio.Future[int]]] = []
+            self._live: list[float] = []
+            self._late_audit: list[AuditEvent] = []
+            while self._inbox and len(rows) < MAX_COMMIT_ROWS:
+                topic, message, fut = self._inbox.popleft()
+                ent = self._accept(topic, message, rows, touched)
+                if fut is not None:
+                    if ent is None:
+                        fut.set_exception(PayloadError("not a batch of a configured enterprise"))
+                    else:
+                        waiting.append((ent, fut))
+            try:
+                await self.historian.store(rows)
+            except HistorianUnavailable as exc:
+                self.counters.store_failures += 1
+                log.warning("historian unavailable; batches stay with the gateways", extra={"ctx": {"error": str(exc)}})
+                for ent in touched:  # forget what was applied but not stored: the gateways send it again
+                    st = self.streams.get(ent)
+                    if st is not None:
+                        st.expected, st.ahead = st.committed + 1, {}
+                for _ent, fut in waiting:
+                    fut.set_exception(exc)
+                await asyncio.sleep(1.0)
+                continue
+            now = self.clock()
+            self.latency.add_many((now - t) * 1000 for t in self._live)
+            for ent in touched:
+                st = self.streams.get(ent)
+                if st is None:
+                    continue
+                st.committed = st.expected - 1
+                if st.committed >= 0:
+                    self.link.publish(topics.ack(self.prefix, ent), json.dumps({"stream": st.stream, "seq": st.committed}).encode())
+            for ent, fut in waiting:
+                st = self.streams.get(ent)
+                if not fut.done():
+                    fut.set_result(st.committed if st else 0)
+            if self._late_audit and self.audit is not None:
+                await loop.run_in_executor(None, lambda events=self._late_audit: [self.audit.record(e) for e in events])  # type: ignore[union-attr]
+
+    async def _announce(self) -> None:
+        while not self._stopping:
+            await asyncio.sleep(self.config.announce_every_s)
+            self.link.publish(topics.stats(self.prefix, self.worker_id), json.dumps(self.snapshot()).encode())
+            log.info("edge ingest", extra={"ctx": {k: v for k, v in self.snapshot().items() if k != "latency_hist"}})
+
+    def snapshot(self) -> dict[str, object]:
+        return {
+            "worker": self.worker_id,
+            "at": self.clock(),
+            "enterprises": len(self.membership.mine),
+            "workers": len(self.membership.workers),
+            **self.counters.__dict__,
+            "latency_p50_ms": self.latency.quantile(0.5),
+            "latency_p99_ms": self.latency.quantile(0.99),
+            "latency_hist": self.latency.counts,
+        }
+
+    async def run(self) -> None:
+        """Consume until ``stop``; a clean stop clears the announcement so the others take over at once."""
+        self._wake = asyncio.Event()
+        self._live = []
+        self._late_audit = []
+        self.link.subscribe([topics.worker(self.prefix, "+")])
+        self.link.start()
+        tasks = [asyncio.create_task(self._commit_loop(), name="edge-ingest"), asyncio.create_task(self._announce(), name="edge-stats")]
+        try:
+            await tasks[0]  # ends on stop(); the statistics task is cancelled then
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.get_running_loop().run_in_executor(None, self.link.stop, [(topics.worker(self.prefix, self.worker_id), b"")])
+
+    def stop(self) -> None:
+        self._stopping = True
+        if self._wake is not None:
+            self._wake.set()

@@ -1,0 +1,253 @@
+"""The gateway's uplink: samples → batches → disk → MQTT (QoS 1) or HTTP push → forgotten on the central's ack.
+
+Every batch is first stored in the gateway's ``Spool`` (fsync'd), then published. Up to
+``window`` batches are in flight; a batch leaves the disk only when the central acknowledges it
+end to end (``{prefix}/_ack/{enterprise}``: the highest contiguous sequence number it has stored
+in the historian) — a broker PUBACK only means the broker has it, not that a worker stored it.
+Without ack progress for ``ack_timeout_s``, or after a reconnect, everything unacknowledged is
+published again from the oldest: the central drops what it already has, so nothing is lost and
+nothing is stored twice. A batch published more than ``late_after_s`` after it was made is
+flagged ``late`` (the central then writes it to history without re-running alarms on it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from edge import topics
+from edge.config import UplinkConfig
+from edge.mqtt import MqttLink
+from edge.payload import Header, encode_body, encode_message
+from edge.spool import Batch, Spool
+from scada.drivers.backoff import Backoff
+from tags import TagUpdate
+
+log = logging.getLogger(__name__)
+
+
+class Uplink:
+    def __init__(
+        self,
+        config: UplinkConfig,
+        enterprise: str,
+        district: str,
+        gateway: str,
+        data_dir: Path,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config, self.enterprise, self.district, self.gateway, self.clock = config, enterprise, district, gateway, clock
+        self.spool = Spool(data_dir / config.buffer.path, config.buffer.max_samples)
+        self.prefix = config.topic_prefix
+        self.data_topic = topics.data(self.prefix, district, enterprise)
+        self.status_topic = topics.status(self.prefix, district, enterprise)
+        first = self.spool.first_seq()
+        self.acked = (first if first is not None else self.spool.last_seq() + 1) - 1  # all below the oldest kept were acked
+        self.sent_through = self.acked
+        self._pending: list[TagUpdate] = []
+        self._pending_at = 0.0
+        self._io = ThreadPoolExecutor(1, thread_name_prefix="ThreadPoolExecutor-edge-spool")  # one thread: pushes stay in order
+        self._writes: set[Future[bool]] = set()
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._progress_at = 0.0
+        self._stopping = False
+        self.stats = {"batches_stored": 0, "samples_stored": 0, "published": 0, "resends": 0, "refused_samples": 0, "acked": self.acked}
+        self.link: MqttLink | None = None
+        if not config.http.url:
+            self.link = MqttLink(
+                config.broker,
+                config.broker.gateway,
+                f"gw-{enterprise}-{gateway}"[:64],
+                self._on_message,
+                self._on_connected,
+                enterprise=enterprise,
+                will=(self.status_topic, b"0"),
+            )
+
+    # -- producer side (event loop) ------------------------------------------------------------
+
+    def offer(self, samples: Iterable[TagUpdate]) -> None:
+        """Queue samples of this enterprise; a batch is cut at ``max_samples`` or after ``max_delay_s``."""
+        if not self._pending:
+            self._pending_at = self.clock()
+        self._pending.extend(samples)
+        if len(self._pending) >= self.config.batch.max_samples:
+            self.flush()
+
+    def flush(self) -> None:
+        """Cut the waiting samples into batches and hand them to the disk (in order, on the spool thread)."""
+        size = self.config.batch.max_samples
+        while self._pending:
+            chunk, self._pending = self._pending[:size], self._pending[size:]
+            body = encode_body(self.enterprise, chunk, self.config.batch.compress)
+            fut = self._io.submit(self._store, body, len(chunk), round(self.clock() * 1000))
+            self._writes.add(fut)
+            fut.add_done_callback(self._stored)
+
+    def _store(self, body: bytes, samples: int, made_ms: int) -> bool:
+        if self.spool.push(body, samples, made_ms):
+            self.stats["batches_stored"] += 1
+            self.stats["samples_stored"] += samples
+            return True
+        if not self.stats["refused_samples"]:
+            log.error("edge buffer full: new batches refused", extra={"ctx": {"enterprise": self.enterprise}})
+        self.stats["refused_samples"] += samples
+        return False
+
+    def _stored(self, fut: Future[bool]) -> None:
+        self._writes.discard(fut)
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._poke)
+
+    # -- MQTT callbacks (event loop) -------------------------------------------------------------
+
+    def _on_connected(self, up: bool) -> None:
+        if up:
+            assert self.link is not None
+            self.link.publish(self.status_topic, b"1", retain=True)
+            self._rewind()  # whatever was in flight may never have reached a worker
+        self._poke()
+
+    def _on_message(self, _topic: str, payload: bytes) -> None:
+        try:
+            ack = json.loads(payload)
+            stream, seq = ack["stream"], int(ack["seq"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignoring a malformed acknowledgement", extra={"ctx": {"payload": payload[:80]}})
+            return
+        if stream == self.spool.stream:
+            self._acknowledged(seq)
+
+    def _acknowledged(self, seq: int) -> None:
+        if seq <= self.acked:
+            return
+        self.acked = self.stats["acked"] = seq
+        self.sent_through = max(self.sent_through, seq)
+        self._progress_at = self._now()
+        self._io.submit(self.spool.remove_through, seq)
+        self._poke()
+
+    def _rewind(self) -> None:
+        if self.sent_through > self.acked:
+            self.stats["resends"] += 1
+        self.sent_through = self.acked
+        self._progress_at = self._now()
+
+    def _poke(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    def _now(self) -> float:
+        return time.monotonic()
+
+    # -- sending ---------------------------------------------------------------------------------
+
+    def message(self, batch: Batch) -> bytes:
+        late = self.clock() * 1000 - batch.min_t > self.config.late_after_s * 1000
+        header = Header(self.enterprise, self.gateway, self.spool.stream, batch.seq, self.acked + 1, late, self.config.batch.compress)
+        return encode_message(header, batch.body)
+
+    async def _send_mqtt(self) -> None:
+        assert self.link is not None and self._wake is not None
+        loop = asyncio.get_running_loop()
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.25)
+            self._wake.clear()
+            if not self.link.connected:
+                continue
+            if self.sent_through > self.acked and self._now() - self._progress_at > self.config.ack_timeout_s:
+                log.info("no acknowledgement in time; publishing again", extra={"ctx": {"from_seq": self.acked + 1}})
+                self._rewind()
+            room = self.config.window - (self.sent_through - self.acked)
+            if room <= 0:
+                continue
+            start = self.sent_through
+            batches = await loop.run_in_executor(self._io, self.spool.after, start, room)
+            if self.sent_through != start:  # rewound while reading: read again from the new place
+                self._wake.set()
+                continue
+            if not batches:
+                continue
+            if start == self.acked:
+                self._progress_at = self._now()  # the ack timeout runs from the first batch in flight
+            for b in batches:
+                self.link.publish(self.data_topic, self.message(b))
+                self.sent_through = b.seq
+                self.stats["published"] += 1
+            self._wake.set()  # more may be waiting on disk
+
+    async def _send_http(self) -> None:
+        from edge.http_push import HttpPusher
+
+        assert self._wake is not None
+        loop = asyncio.get_running_loop()
+        pusher = HttpPusher(self.config.http)
+        backoff = Backoff(0.5, 30.0)
+        try:
+            while not self._stopping:
+                batches = await loop.run_in_executor(self._io, self.spool.after, self.acked, 1)
+                if not batches:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), 0.5)
+                    continue
+                try:
+                    acked = await loop.run_in_executor(None, pusher.push, self.message(batches[0]))
+                except OSError as exc:
+                    log.warning("HTTP push failed; retrying", extra={"ctx": {"error": str(exc)}})
+                    await asyncio.sleep(backoff.next_delay())
+                    continue
+                backoff.reset()
+                self.stats["published"] += 1
+                self._acknowledged(acked)
+        finally:
+            pusher.close()
+
+    async def _cut(self) -> None:
+        while not self._stopping:
+            await asyncio.sleep(min(0.1, self.config.batch.max_delay_s / 2))
+            if self._pending and self.clock() - self._pending_at >= self.config.batch.max_delay_s:
+                self.flush()
+
+    async def run(self) -> None:
+        """Cut, store and send until ``stop``; then store what is waiting and disconnect (announcing the
+        gateway offline). Unacknowledged batches stay on disk for the next start."""
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        if self.link is not None:
+            self.link.subscribe([topics.ack(self.prefix, self.enterprise)])
+            self.link.start()
+        sender = self._send_mqtt() if self.link is not None else self._send_http()
+        tasks = [asyncio.create_task(sender, name="edge-send"), asyncio.create_task(self._cut(), name="edge-cut")]
+        try:
+            await tasks[0]  # the sender ends on stop(); the cutter is cancelled then
+        finally:
+            self._stopping = True
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self.flush()
+            await self._loop.run_in_executor(self._io, lambda: None)  # every store submitted before has finished
+            if self.link is not None:
+                await self._loop.run_in_executor(None, self.link.stop, [(self.status_topic, b"0")])
+            self._io.shutdown(wait=True)
+            self.spool.close()
+
+    def stop(self) -> None:
+        """End ``run`` (it stores what is waiting first)."""
+        self._stopping = True
+        self._poke()
+
+    @property
+    def backlog(self) -> int:
+        """Samples on disk not yet acknowledged."""
+        return self.spool.rows
