@@ -1,0 +1,17 @@
+"""One error root for governance: what was refused and why, said to the user as it is."""
+
+from __future__ import annotations
+
+from scada.errors import ScadaError
+
+
+class GovernanceError(ScadaError):
+    """A request that cannot be carried out as asked (HTTP 400)."""
+
+
+class Forbidden(GovernanceError):
+    """The caller's role or tier does not own this step (HTTP 403)."""
+
+
+class NotFound(GovernanceError):
+    """No such record inside the caller's scope (HTTP 404)."""
