@@ -75,6 +75,7 @@ class SqliteHistory(HistoryBackend):
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a process crash loses no committed write
+        db.execute("PRAGMA wal_autocheckpoint=16384")  # checkpoint every 64 MB, not 4 MB: +30 % rows/s here (fewer fsync'd writes)
         db.execute("PRAGMA cache_size=-131072")  # 128 MB: a batch touches every point's page; the 2 MB default thrashes
         return db
 
