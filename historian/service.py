@@ -227,7 +227,14 @@ class Historian:
             await asyncio.get_running_loop().run_in_executor(self._writer, self._store_now, rows)
 
     def _store_now(self, rows: Sequence[Row]) -> None:
-        self.backend.write(rows)
+        if self.buffer is not None and not self._remote_ready:
+            self.setup()
+            self._remote_ready = True
+        try:
+            self.backend.write(rows)
+        except HistorianUnavailable:
+            self._remote_ready = False
+            raise
         self._note_written(min(r.t for r in rows))
         self.rows_recorded += len(rows)
 

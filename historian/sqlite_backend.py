@@ -95,7 +95,10 @@ class SqliteHistory(HistoryBackend):
         with self._lock:
             self._point_ids([r.tag for r in rows], create=True)
             ids = self._ids
-            flat = [x for r in rows for x in (ids[r.tag], r.t, r.value, r.quality, r.server_t)]
+            flat: list[object] = []
+            extend = flat.extend
+            for tag, t, value, quality, server_t in rows:
+                extend((ids[tag], t, value, quality, server_t))
             self._db.execute("BEGIN")
             try:
                 # Multi-row statements, not executemany: one SQLite step (and one GIL release) per
