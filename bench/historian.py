@@ -76,9 +76,8 @@ async def write_rate(h: Historian, points: int, seconds: float) -> float:
             await asyncio.sleep(0)
     elapsed, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
     count = stored(h) - first
-    print(
-        f"# {h.config.backend}: {count} rows in {elapsed:.1f} s wall, {cpu:.1f} s CPU of this process ({count / cpu:.0f} rows per CPU-second)"
-    )
+    per_cpu = count / cpu
+    print(f"# {h.config.backend}: {count} rows in {elapsed:.1f} s wall, {cpu:.1f} s CPU ({per_cpu:.0f} rows per CPU-second)")
     h.stop()
     await task
     if h.buffer is not None:
