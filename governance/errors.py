@@ -14,4 +14,5 @@ class Forbidden(GovernanceError):
 
 
 class NotFound(GovernanceError):
-    """No such record inside the caller's scope (HTTP 404)."""
+    """No such record inside the caller's scope: answered 403 like any refusal, since it is raised alike for an id
+    that does not exist and for one outside the scope."""

@@ -1,7 +1,9 @@
 """The governance pages of the HMI (server-rendered, under ``/governance``) and ``register(hmi)``, the
 HMI's 治理 slot: builds the workflows on the HMI's store, plant and clock, adds the REST blueprint,
 the pages and the navigation entry, feeds the overview's missing-commitment count, and holds every
-request of a freshly opened account to the password page until the password is changed.
+request of a freshly opened account to the password page until the password is changed. Every route
+carries the scope probes the HMI's scope tests replay (``PROBES``) and, where the district user cannot
+be the in-scope control, the user who can (``CONTROLS``).
 """
 
 from __future__ import annotations
@@ -16,10 +18,65 @@ from governance.calendar import day_of, local
 from governance.config import load_governance_config
 from governance.errors import GovernanceError
 from governance.service import Governance
-from governance.web import actor_of, blueprint
+from governance.web import PREFIX, actor_of, blueprint
 
 PAGES = "/governance"
 PASSWORD_OK = (f"{PAGES}/password", "/api/v1/governance/accounts/password", "/logout", "/login", "/api/v1/session", "/assets/", "/lang/")
+
+G = PREFIX
+Probe = tuple[str, str, dict[str, Any] | None]  # (method, url, JSON body) aimed at enterprise E02 (placeholders: tests/hmi/test_scope.py)
+LATER = {"start": "2030-01-07T09:00", "end": "2030-01-07T10:00"}  # a valid period, so a probe is refused for its target alone
+# Endpoint → requests aimed at another enterprise's governance records; {DECLARATION}, {ACCOUNT_REQUEST}, {NOTICE},
+# {PROBLEM}, {REPORT} are ids of that enterprise's (or its district's) records and {UNIT} its district, filed by the
+# scope tests' fixture; {PASSWORD} is the caller's own.
+PROBES: dict[str, list[Probe]] = {
+    "governance.commitments_today": [("GET", f"{G}/commitments/today", None)],
+    "governance.commitments_counts": [("GET", f"{G}/commitments/counts", None)],
+    "governance.commitments_history": [("GET", f"{G}/commitments/history/{{E}}", None)],
+    "governance.commitment_file": [("POST", f"{G}/commitments", {"enterprise": "{E}", "signer": "probe", "text": "probe"})],
+    "governance.declarations": [("GET", f"{G}/declarations", None), ("GET", f"{G}/declarations?status=pending", None)],
+    "governance.declaration_file": [
+        ("POST", f"{G}/declarations", {"enterprise": "{E}", "points": ["{TAG}"], "reason": "probe", **LATER}),
+        ("POST", f"{G}/declarations", {"points": ["{TAG}"], "reason": "probe", **LATER}),
+    ],
+    "governance.declaration_review": [("POST", f"{G}/declarations/{{DECLARATION}}/review", {"approve": True, "note": "probe"})],
+    "governance.declaration_withdraw": [("POST", f"{G}/declarations/{{DECLARATION}}/withdraw", {})],
+    "governance.statistics_offline": [
+        ("GET", f"{G}/statistics/offline?enterprise={{E}}", None),
+        ("GET", f"{G}/statistics/offline?period=month", None),
+    ],
+    "governance.statistics_operation": [("GET", f"{G}/statistics/operation", None)],
+    "governance.account_requests": [("GET", f"{G}/accounts/requests", None)],
+    "governance.account_apply": [("POST", f"{G}/accounts/requests", {"enterprise": "{E}", "action": "open", "username": "probe"})],
+    "governance.account_step": [
+        ("POST", f"{G}/accounts/requests/{{ACCOUNT_REQUEST}}/steps", {"step": "district", "approve": True, "note": "probe"})
+    ],
+    "governance.password": [("POST", f"{G}/accounts/password", {"old": "{PASSWORD}", "new": "{PASSWORD}-probe"})],
+    "governance.notices": [("GET", f"{G}/maintenance/notices", None)],
+    "governance.notice_schedule": [
+        ("POST", f"{G}/maintenance/notices", {"title": "probe", "text": "probe", "recipients": ["enterprise:{E}"], **LATER})
+    ],
+    "governance.notice_read": [("POST", f"{G}/maintenance/notices/{{NOTICE}}/read", {})],
+    "governance.problems": [("GET", f"{G}/problems", None)],
+    "governance.problem_file": [("POST", f"{G}/problems", {"title": "{E}", "text": "probe"})],
+    "governance.problem_answer": [("POST", f"{G}/problems/{{PROBLEM}}/answer", {"status": "resolved", "response": "probe"})],
+    "governance.reports": [("GET", f"{G}/reports", None), ("GET", f"{G}/reports?unit={{UNIT}}", None)],
+    "governance.report_generate": [("POST", f"{G}/reports", {"unit": "{UNIT}", "month": "2026-08", "format": "xlsx"})],
+    "governance.report_file": [("GET", f"{G}/reports/{{REPORT}}/file", None)],
+    "governance.audit": [("GET", f"{G}/audit?target={{E}}", None)],
+    "governance.audit_csv": [("GET", f"{G}/audit.csv?target={{E}}", None)],
+    "governance_pages.index": [("GET", f"{PAGES}/", None)],
+    "governance_pages.password": [("GET", f"{PAGES}/password", None), ("POST", f"{PAGES}/password", {"old": "{E}", "new": "{E}"})],
+}
+# The in-scope control user where it is not the district user "fs" (None: no user sees "E02" in the answer).
+CONTROLS: dict[str, str | None] = {
+    "governance.statistics_operation": "city",  # the city's report
+    "governance.audit": "city",  # administrators only; the district user is on duty
+    "governance.audit_csv": "city",
+    "governance.reports": None,  # a report is a district's or the park's: its listing names no enterprise
+    "governance.report_file": None,  # a compressed xlsx: "E02" is inside, not readable as text
+    "governance_pages.password": None,  # the caller's own password form
+}
 
 INDEX = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>治理 Governance</title>
 <link rel="stylesheet" href="/assets/hmi.css"></head><body class="gov">
@@ -156,6 +213,10 @@ def register(hmi: Any, gov: Governance | None = None) -> Governance:
 
     server.register_blueprint(blueprint(gov, lambda: actor_of(gov), after_review))
     server.register_blueprint(pages(gov))
+    for endpoint, probes in PROBES.items():
+        server.view_functions[endpoint].hmi_probes = probes
+    for endpoint, user in CONTROLS.items():
+        server.view_functions[endpoint].hmi_probe_control = user
     hmi.pages.add(Page("/governance", "nav.governance", order=80, href=f"{PAGES}/"))
     hmi.services.providers.commitments_missing = gov.missing_today
     server.extensions["governance"] = gov

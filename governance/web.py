@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, send_file
 from flask_login import current_user
+from werkzeug.exceptions import Forbidden as OutsideScope
 
 from governance.actor import Actor
 from governance.calendar import BEIJING, day_of, day_start, month_bounds
@@ -97,6 +98,9 @@ def actor_of(gov: Governance) -> Actor:
     if not getattr(current_user, "is_authenticated", False):
         raise _Unauthenticated()
     a = current_user.account
+    if a.tier == "city" and a.scope_code != gov.plant.site.city.code:
+        # The HMI gives a city account of another code no enterprise; the workflows' city checks look at the tier alone.
+        raise OutsideScope("outside your scope 超出权限范围")
     return Actor.of(gov.plant, a.username, a.role, a.tier, a.scope_code)
 
 
@@ -106,7 +110,10 @@ def blueprint(gov: Governance, actor: Callable[[], Actor], after_review: Callabl
 
     @bp.errorhandler(GovernanceError)
     def refused(exc: GovernanceError) -> tuple[Response, int]:
-        return jsonify({"error": str(exc)}), 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, Forbidden) else 400
+        # NotFound means "no such record in your scope": the workflows raise it alike for an id that does not
+        # exist and for one outside the caller's scope, so both answer 403 (the HMI's answer for out of scope),
+        # which also keeps ids outside the scope from being probed for existence.
+        return jsonify({"error": str(exc)}), 403 if isinstance(exc, NotFound | Forbidden) else 400
 
     @bp.errorhandler(_Unauthenticated)
     def unauthenticated(_exc: Exception) -> tuple[Response, int]:
@@ -156,11 +163,14 @@ def blueprint(gov: Governance, actor: Callable[[], Actor], after_review: Callabl
         ent = str(body.get("enterprise") or who.code)
 
         def run() -> dict[str, Any]:
+            points = _list(body, "points")
+            refs = [gov.plant.point_by_tag.get(t) for t in points]
+            who.require(all(r is None or who.sees(r.enterprise.code) for r in refs), "declaring points of an enterprise outside your scope")
             return gov.declarations.file(
                 who,
                 ent,
                 _list(body, "devices"),
-                _list(body, "points"),
+                points,
                 str(body.get("kind", "maintenance")),
                 str(body.get("reason", "")),
                 _time(body.get("start"), "start"),
@@ -259,7 +269,8 @@ def blueprint(gov: Governance, actor: Callable[[], Actor], after_review: Callabl
 
     @bp.get("/maintenance/notices")
     def notices() -> Response:
-        return jsonify(gov.maintenance.notices(actor()))
+        who = actor()
+        return jsonify([_addressed(who, n) for n in gov.maintenance.notices(who)])
 
     @bp.post("/maintenance/notices")
     def notice_schedule() -> tuple[Response, int]:
@@ -276,7 +287,9 @@ def blueprint(gov: Governance, actor: Callable[[], Actor], after_review: Callabl
     @bp.post("/maintenance/notices/<int:notice_id>/read")
     def notice_read(notice_id: int) -> Response:
         who = actor()
-        return jsonify(act(who, "maintenance.read", f"notice:{notice_id}", lambda: gov.maintenance.confirm_read(who, notice_id)))
+        return jsonify(
+            _addressed(who, act(who, "maintenance.read", f"notice:{notice_id}", lambda: gov.maintenance.confirm_read(who, notice_id)))
+        )
 
     @bp.get("/problems")
     def problems() -> Response:
@@ -332,6 +345,24 @@ def blueprint(gov: Governance, actor: Callable[[], Actor], after_review: Callabl
         return resp
 
     return bp
+
+
+def _addressed(who: Actor, notice: dict[str, Any]) -> dict[str, Any]:
+    """A notice as a unit below the city sees it: of its recipients and their read confirmations only its own unit
+    and the enterprises in its scope (a notice sent to all must not show which other enterprises read it, and who)."""
+    if who.tier == "city":
+        return notice
+
+    def mine(unit: str) -> bool:
+        tier, _, code = unit.partition(":")
+        return unit == who.unit or (tier == "enterprise" and who.sees(code))
+
+    return {
+        **notice,
+        "recipients": [u for u in notice["recipients"] if mine(u)],
+        "unread": [u for u in notice["unread"] if mine(u)],
+        "reads": [r for r in notice["reads"] if mine(r["unit"])],
+    }
 
 
 def _start(day: date) -> float:

@@ -219,9 +219,10 @@ def create_app(
     for module in (overview, enterprise, mimic, alarms, journal, trends, video):
         module.register(hmi)
     # Slots for later issues: they replace these entries with their own pages or blueprints.
-    hmi.pages.add(Page("/warnings", "nav.warnings", order=15))
     from governance.pages import register as governance  # 治理 (issue 9): its pages, REST API and password rule
+    from risk.pages import register as warnings_slot  # 预警 (issue 8): the warnings REST API and list page
 
+    warnings_slot(hmi)
     governance(hmi)
     hmi.pages.add(Page("/engineering", "nav.engineering", order=90))
     from hmi import api

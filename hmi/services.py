@@ -46,6 +46,7 @@ class HmiServices:
     clock: Callable[[], float] = time.time
     loop: asyncio.AbstractEventLoop | None = None
     providers: Providers = field(default_factory=Providers)
+    risk: Any = None  # risk.service.RiskService: the server's; None → the warnings slot builds one (risk.pages)
     live: LiveView = field(init=False)
 
     def __post_init__(self) -> None:
@@ -54,7 +55,17 @@ class HmiServices:
 
     @classmethod
     def from_supervisor(cls, sup: Any, loop: asyncio.AbstractEventLoop) -> HmiServices:
-        return cls(lambda: sup.plant, sup.tags, sup.alarms, sup.engine, sup.settings.data_dir, sup.historian, sup.clock, loop)
+        return cls(
+            lambda: sup.plant,
+            sup.tags,
+            sup.alarms,
+            sup.engine,
+            sup.settings.data_dir,
+            sup.historian,
+            sup.clock,
+            loop,
+            risk=getattr(sup, "risk", None),
+        )
 
     @property
     def plant(self) -> Plant:

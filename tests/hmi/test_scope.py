@@ -3,7 +3,9 @@ enterprise E01 for enterprise E02's data, answers 403 or nothing of E02 — and 
 
 Routes and callbacks are enumerated from the app itself (Flask's URL map, Dash's callback map), and
 each must carry probes, so a new one cannot escape. Each probe is also replayed by a user whose
-scope includes E02, and must then return E02's data: the probes really aim at it.
+scope includes E02, and must then return E02's data: the probes really aim at it. That user is the
+district's ("fs") unless a route names another in ``hmi_probe_control`` (None: no user's answer names
+E02 as text). Id-addressed routes are aimed at E02's records, filed by ``hmi_rig.seed_foreign``.
 """
 
 from __future__ import annotations
@@ -14,22 +16,30 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hmi_rig import Env, csrf, dash_post
+from hmi_rig import PASSWORD, Env, csrf, dash_post, seed_foreign
+from sqlalchemy import select
+
+from scada.store.tables import metadata
 
 FOREIGN = {"E": "E02", "HS": "E02-HS1", "TAG": "E02.A101.LT"}
 ACTIONS = ("al-ack-msg", "al-shelve-msg")  # callbacks that change alarm state
 EXEMPT_ROUTES = {"/api/v1/openapi.json", "/api/v1/session"}  # the public description; signing in itself
+ROUTE_PREFIXES = ("/api/", "/hmi/", "/governance/", "/warnings/")  # the REST API and the server-rendered pages
+STORES = ("gov_", "risk_")  # tables of governance and the warning workflow (the audit trail records refusals)
 
 
-def fill(value: Any, alarm: str) -> Any:
+def fill(value: Any, alarm: str, records: dict[str, Any] | None = None) -> Any:
     if isinstance(value, str):
-        for k, v in {**FOREIGN, "ALARM": alarm}.items():
-            value = value.replace("{" + k + "}", v)
+        names = {**FOREIGN, "ALARM": alarm, **(records or {})}
+        if value.startswith("{") and value.endswith("}") and isinstance(names.get(value[1:-1]), int):
+            return names[value[1:-1]]  # a record id in a JSON body
+        for k, v in names.items():
+            value = value.replace("{" + k + "}", str(v))
         return value
     if isinstance(value, list):
-        return [fill(v, alarm) for v in value]
+        return [fill(v, alarm, records) for v in value]
     if isinstance(value, dict):
-        return {k: fill(v, alarm) for k, v in value.items()}
+        return {k: fill(v, alarm, records) for k, v in value.items()}
     return value
 
 
@@ -80,7 +90,12 @@ def callbacks(env: Env) -> list[tuple[str, dict[str, Any]]]:
 
 
 def api_rules(env: Env) -> list[Any]:
-    return [r for r in env.hmi.server.url_map.iter_rules() if r.rule.startswith(("/api/", "/hmi/"))]
+    return [r for r in env.hmi.server.url_map.iter_rules() if r.rule.startswith(ROUTE_PREFIXES)]
+
+
+def store_state(env: Env) -> list[list[str]]:
+    with env.services.engine.connect() as conn:
+        return [sorted(map(repr, conn.execute(select(t)))) for name, t in sorted(metadata.tables.items()) if name.startswith(STORES)]
 
 
 def alarm_state(env: Env, alarm_id: str) -> tuple[bool, bool]:
@@ -92,6 +107,11 @@ def alarm_state(env: Env, alarm_id: str) -> tuple[bool, bool]:
 def foreign_alarm(env: Env) -> str:
     env.raise_alarm("E01.T101.LT")
     return env.raise_alarm(FOREIGN["TAG"])
+
+
+@pytest.fixture
+def foreign_records(env: Env) -> dict[str, Any]:
+    return seed_foreign(env, FOREIGN["E"])
 
 
 def test_every_data_callback_and_api_route_declares_probes(env: Env) -> None:
@@ -137,33 +157,37 @@ def test_actions_in_scope_do_change_state(env: Env, foreign_alarm: str) -> None:
     assert alarm_state(env, foreign_alarm)[0] is True
 
 
-def test_api_routes_refuse_another_enterprise(env: Env, foreign_alarm: str) -> None:
+def test_api_routes_refuse_another_enterprise(env: Env, foreign_alarm: str, foreign_records: dict[str, Any]) -> None:
     own, other = env.client("e01"), env.client("fs")
-    before = alarm_state(env, foreign_alarm)
+    controls = {"fs": other}
+    before, stored = alarm_state(env, foreign_alarm), store_state(env)
     replayed = 0
     for rule in api_rules(env):
         if rule.rule in EXEMPT_ROUTES:
             continue
-        for method, url, body in env.hmi.server.view_functions[rule.endpoint].hmi_probes:
-            url, body = fill(url, foreign_alarm), fill(body, foreign_alarm)
+        view = env.hmi.server.view_functions[rule.endpoint]
+        for method, url, body in view.hmi_probes:
+            url, body = fill(url, foreign_alarm, foreign_records), fill(body, foreign_alarm, foreign_records)
             r = own.open(url, method=method, json=body, headers={"X-CSRF-Token": csrf(own)})
             text = r.get_data(as_text=True)
             assert r.status_code == 403 or (r.status_code == 200 and "E02" not in text), (url, r.status_code, text[:200])
             assert alarm_state(env, foreign_alarm) == before, url
+            assert store_state(env) == stored, url
             replayed += 1
-            if method == "GET" and "snapshot" not in url:
-                seen = other.open(url, method=method)
-                assert seen.status_code == 200 and "E02" in seen.get_data(as_text=True), (url, seen.status_code)
+            control = getattr(view, "hmi_probe_control", "fs")
+            if method == "GET" and "snapshot" not in url and control is not None:
+                seen = (controls.get(control) or controls.setdefault(control, env.client(control))).open(url, method=method)
+                assert seen.status_code == 200 and "E02" in seen.get_data(as_text=True), (url, control, seen.status_code)
     assert replayed >= 10
 
 
-def test_signed_out_requests_are_refused_everywhere(env: Env, foreign_alarm: str) -> None:
+def test_signed_out_requests_are_refused_everywhere(env: Env, foreign_alarm: str, foreign_records: dict[str, Any]) -> None:
     anonymous = env.client()
     for rule in api_rules(env):
         if rule.rule in EXEMPT_ROUTES:
             continue
         for method, url, body in env.hmi.server.view_functions[rule.endpoint].hmi_probes:
-            assert anonymous.open(fill(url, foreign_alarm), method=method, json=body).status_code in (401, 302), url
+            assert anonymous.open(fill(url, foreign_alarm, foreign_records), method=method, json=body).status_code in (401, 302), url
     for key, spec in callbacks(env):
         body = dash_body(key, spec, spec["callback"].hmi_probes[0], foreign_alarm)
         assert anonymous.post("/_dash-update-component", json=body).status_code == 401
@@ -187,6 +211,22 @@ def test_a_viewer_may_read_but_not_acknowledge(env: Env, foreign_alarm: str) -> 
     assert viewer.get("/api/v1/alarms?enterprise=E02").json
     r = viewer.post(f"/api/v1/alarms/{foreign_alarm}/ack", json={"note": "x"}, headers={"X-CSRF-Token": csrf(viewer)})
     assert r.status_code == 403 and alarm_state(env, foreign_alarm)[0] is False
+
+
+def test_a_viewer_may_read_warnings_but_not_act_on_them(env: Env, foreign_records: dict[str, Any]) -> None:
+    viewer = env.client("viewer")
+    assert "E02" in viewer.get("/api/v1/warnings").get_data(as_text=True)
+    r = viewer.post("/api/v1/warnings/feed/seen", json={"ids": [foreign_records["FEED"]]}, headers={"X-CSRF-Token": csrf(viewer)})
+    assert r.status_code == 403
+
+
+def test_a_city_account_of_another_code_sees_nothing(env: Env, foreign_records: dict[str, Any]) -> None:
+    """The HMI gives it no enterprise; the warnings and governance city checks must not give it the city."""
+    env.hmi.users.create("elsewhere", PASSWORD, "administrator", "city", "XX")
+    client = env.client("elsewhere")
+    assert client.get("/api/v1/enterprises").json == []
+    for url in ("/api/v1/warnings", "/api/v1/governance/statistics/operation", "/api/v1/governance/reports", "/governance/"):
+        assert client.get(url).status_code == 403, url
 
 
 @pytest.mark.parametrize(("user", "expected"), [("e01", {"E01"}), ("ys", {"E01", "E02"}), ("fs", {"E01", "E02", "E08"}), ("dx", {"E03"})])

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from historian.config import load_historian_config
 from historian.rows import US, Row
@@ -68,6 +69,60 @@ class Env:
         self.alarms.write_journal()
         self.services.live.refresh()
         return f"{tag}:limit"
+
+
+def seed_foreign(env: Env, enterprise: str = "E02") -> dict[str, Any]:
+    """Records of ``enterprise`` and of its district in governance and the warning workflow, filed through the
+    services as their owners would (a commitment, a pending declaration, an account request, maintenance notices,
+    a usage problem, a monthly report; a red warning with feedback, an attachment and a notice). The scope tests aim
+    the id-addressed routes at them; returns the placeholders naming them (and {PASSWORD}, the caller's own)."""
+    from governance.actor import Actor
+    from risk.scope import Scope as RiskScope
+    from risk.workflow import Attachment
+
+    plant, now = env.services.plant, env.clock()
+    gov, risk = env.hmi.server.extensions["governance"], env.services.risk
+    district = next(f.enterprise.district for f in plant.enterprises if f.enterprise.code == enterprise)
+    duty = Actor.of(plant, "duty", "duty", "enterprise", enterprise)
+    admin = Actor.of(plant, "admin", "administrator", "enterprise", enterprise)
+    reviewer = Actor.of(plant, "reviewer", "duty", "district", district)
+    centre = Actor.of(plant, "centre", "administrator", "city", plant.site.city.code)
+    tag = next(p.tag for p in plant.points if p.enterprise.code == enterprise)
+    gov.audit.act(
+        duty, "commitment.filed", enterprise, lambda: gov.commitments.file(duty, enterprise, "王五", f"{enterprise} 承诺", False, {})
+    )
+    declaration = gov.declarations.file(duty, enterprise, [], [tag], "maintenance", "检修", now + 3600, now + 7200)
+    request = gov.accounts.apply(admin, enterprise, "open", f"{enterprise.lower()}-new", "新值班员")
+    work = now + 14 * 86400
+    gov.maintenance.schedule(centre, "平台升级", "全体单位", work, work + 3600, ["all"])
+    notice = gov.maintenance.schedule(centre, "网关检修", "网关检修", work, work + 3600, [f"enterprise:{enterprise}"])
+    problem = gov.maintenance.file_problem(reviewer, f"{enterprise} 网关频繁离线", f"{enterprise} 的网关每天离线数次")
+    report = gov.generate_report(reviewer, f"district:{district}", "2026-08", "xlsx")
+
+    own = RiskScope("enterprise", enterprise)
+    risk.evaluate(now)  # levels and evaluations of every enterprise
+    risk.workflow.apply_level(enterprise, "red", now)
+    warning = risk.api.warnings(own, "open")[0]["id"]
+    record = Attachment("记录.txt", "text/plain", f"{enterprise} 现场记录".encode())
+    risk.api.feedback(own, warning, "duty", "handling", "已处置", False, [record])
+    attachment = risk.api.warning(own, warning)["feedback"][0]["attachments"][0]["id"]
+    notice_down = risk.api.issue_notice(
+        RiskScope("district", district), warning, f"enterprise:{enterprise}", "警示通报", "请整改", "reviewer"
+    )
+    return {
+        "DECLARATION": declaration["id"],
+        "ACCOUNT_REQUEST": request["id"],
+        "NOTICE": notice["id"],
+        "PROBLEM": problem["id"],
+        "REPORT": report["id"],
+        "UNIT": f"district:{district}",
+        "PASSWORD": PASSWORD,
+        "WARNING": warning,
+        "ATTACHMENT": attachment,
+        "WARNING_NOTICE": notice_down,
+        "TASK": risk.api.tasks(own)[0]["id"],
+        "FEED": risk.api.feed(own)[0]["id"],
+    }
 
 
 def login(client, user: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
