@@ -115,11 +115,12 @@ def export_peak_mb(config_dir: Path, data_dir: Path, tags: list[str], start_s: i
     args += ["--end", f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(end_s))}+00:00"]
     for tag in tags:
         args += ["-p", tag]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run([sys.executable, "-m", "scada.cli", "export", *args, "-o", str(out)], env=env, check=True, cwd=ROOT)
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if peak_kb <= before:
-        print(f"# note: an earlier child had a larger peak ({before} kB); the figure is an upper bound", file=sys.stderr)
+    proc = subprocess.Popen([sys.executable, "-m", "scada.cli", "export", *args, "-o", str(out)], env=env, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak, not the largest of all children so far
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"scada export failed with exit status {proc.returncode}")
+    peak_kb = usage.ru_maxrss
     rows = sum(1 for _ in out.open(encoding="utf-8-sig")) - 1
     out.unlink()
     return peak_kb / 1024, rows

@@ -8,10 +8,10 @@ PAGE = r"""<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>工
 <style>
 body{font-family:sans-serif;margin:0;background:#f4f5f7;color:#222}
 header{background:#1f2d3d;color:#fff;padding:8px 16px;display:flex;gap:16px;align-items:center}
-header a{color:#9cf} main{display:grid;grid-template-columns:1fr 1fr;gap:12px;padding:12px}
+header a{color:#9cf} main{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:12px;padding:12px}
 section{background:#fff;border:1px solid #ccd;border-radius:4px;padding:10px}
 table{border-collapse:collapse;width:100%;font-size:13px} td,th{border-bottom:1px solid #eee;padding:3px 5px;text-align:left}
-tr.pt{cursor:pointer} tr.pt:hover{background:#eef} tr.sel{background:#dde}
+tr.pt{cursor:pointer;display:table-row} tr.pt:hover{background:#eef} tr.sel{background:#dde}
 label{display:inline-block;width:48%;margin:2px 0;font-size:13px} label input{width:60%}
 pre{background:#111;color:#ddd;padding:6px;font-size:12px;max-height:260px;overflow:auto;white-space:pre}
 .err{color:#b00020;font-size:13px} .ok{color:#176b2c} .change{border-top:1px solid #ccd;padding:6px 0}
