@@ -26,6 +26,7 @@ from rules.config import AlarmConfig
 from rules.detectors import Detector
 from rules.events import ActiveAlarm, AlarmEvent
 from rules.journal import AlarmJournal
+from rules.limits import Limits
 from rules.table import AlarmTable
 from scada.config import Plant
 from tags import Delivery, OverflowPolicy, TagBus
@@ -295,3 +296,72 @@ class AlarmEngine:
 
     def reset(self, alarm_id: str, user: str, note: str = "") -> None:
         self._act(lambda: self.table.reset(alarm_id, user, note, self.clock()))
+
+    # -- hot reload -----------------------------------------------------------------------------
+
+    def reconfigure(self, plant: Plant, config: AlarmConfig, current: Callable[[str], TagValue | None]) -> list[str]:
+        """Rewire for a reloaded plant / alarms.yaml (on the loop). A detector whose definition and settings are
+        unchanged is kept as it is (state, delays and alarm run on: nothing re-annunciates); a new or changed one
+        starts at the level the table holds and is fed the tag's ``current`` value once, so changed limits apply at
+        once. Conditions that no longer exist clear. Returns the alarm ids re-evaluated."""
+        now = self.clock()
+        old = {d.defn.alarm_id: d for ds in self.routes.values() for d in ds if isinstance(d, Detector)}
+        video = {t: ds for t, ds in self.routes.items() if "._video." in t}
+        compound_changed = config.compound != self.config.compound
+        self.plant, self.config, self.table.config = plant, config, config
+        self.builder = Builder(plant, config, self, self.clock)
+        w = self.builder.build()
+        final: dict[int, Detector] = {}
+        fresh: dict[int, tuple[Detector, list[str]]] = {}
+        for tag, dets in w.routes.items():
+            for det in dets:
+                prev = old.get(det.defn.alarm_id)
+                if prev is not None and _settings(prev) == _settings(det):
+                    final[id(det)] = prev
+                else:
+                    final[id(det)] = det
+                    fresh.setdefault(id(det), (det, []))[1].append(tag)
+        self.routes = {tag: [final[id(d)] for d in dets] for tag, dets in w.routes.items()}
+        for tag, dets in video.items():
+            self.routes.setdefault(tag, dets)
+        self.idle_checks = [final[id(d)] for d in w.idle]
+        self.gateway, self.suppress_tags, self.facts = w.gateway, w.suppress, w.facts
+        self.table.gateway_points = set(self.gateway.values())
+        self._hooks()
+        live = {d.defn.alarm_id for ds in self.routes.values() for d in ds if isinstance(d, Detector)}
+        self._pending = {d for d in self._pending if d.defn.alarm_id in live and d in final.values()}
+        for alarm_id in set(old) - live:  # a removed point or rule: its alarm returns to normal
+            if self.table.state(alarm_id).active:
+                self.table.condition(self.table.defs[alarm_id], None, now)
+        if compound_changed:
+            self.compound = CompoundEngine(config.compound)
+            for a in self.table.active():
+                if a.state.active and a.alarm.alarm_id in self.facts:
+                    self.compound.update(a.alarm.alarm_id, {**self.facts[a.alarm.alarm_id], "level": a.state.level})
+        for det, tags in fresh.values():
+            s = self.table.state(det.defn.alarm_id)
+            if s.active:
+                det.deb.restore(s.level)
+            if det.defn.alarm_id in self.table.defs:
+                self.table.defs[det.defn.alarm_id] = det.defn  # new texts, name or priorities from now on
+            for tag in tags:
+                v = current(tag)
+                if v is not None:
+                    det.sample(v._replace(server_time=now))
+        if self.table.outbox:
+            self._dispatch()
+        return sorted(det.defn.alarm_id for det, _ in fresh.values())
+
+
+_STATE_SLOTS = frozenset({"deb", "defn", "sink", "samples", "values", "last"})
+
+
+def _settings(det: Detector) -> tuple[object, ...]:
+    """A detector's definition and settings, without its running state: equal means it can be kept across a reload."""
+    out: list[object] = [type(det), det.defn, det.deb.on_delay, det.deb.off_delay]
+    for cls in type(det).__mro__:
+        for name in getattr(cls, "__slots__", ()):
+            if name not in _STATE_SLOTS:
+                value = getattr(det, name)
+                out.append(tuple(getattr(value, x) for x in value.__slots__) if isinstance(value, Limits) else value)
+    return tuple(out)

@@ -36,15 +36,21 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from governance.config import load_governance_config
     from historian.config import load_historian_config
+    from risk.config import load_risk_config
     from rules.config import load_alarm_config
     from scada.config import ConfigError, load_plant
+    from video.config import load_cameras
 
     path = args.path or _settings(args).config_dir
     try:
         plant = load_plant(path)
         load_historian_config(Path(path))
         load_alarm_config(path, plant)
+        load_cameras(path, plant)
+        load_risk_config(path, plant)
+        load_governance_config(path, plant)
     except ConfigError as exc:
         print(exc.report())
         print(f"{path}: {exc} — nothing was loaded", file=sys.stderr)
@@ -113,18 +119,22 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from scada.logs import setup_logging
     from scada.simulator.control import apply_command, serve_control
     from scada.simulator.plant import PlantSimulator
+    from scada.simulator.video import CameraSimulator
+    from video.config import load_cameras
 
     settings = _settings(args)
     setup_logging(settings.log_level, settings.log_format)
     plant = load_plant(settings.config_dir)
+    cameras = CameraSimulator(load_cameras(settings.config_dir, plant))
 
     async def simulate() -> None:
         sim = PlantSimulator(plant, update_period_s=args.update_period)
-        control = await serve_control(sim, args.control_port)  # first: a taken port fails before anything starts
+        control = await serve_control(sim, args.control_port, cameras)  # first: a taken port fails before anything starts
+        await cameras.start()
         await sim.start()
         try:
             for spec in args.fault or []:
-                await apply_command(sim, _fault_command(spec))
+                await apply_command(sim, _fault_command(spec), cameras)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -135,13 +145,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         finally:
             control.close()
             await sim.stop()
+            await cameras.stop()
 
     asyncio.run(simulate())
     return 0
 
 
 def _fault_command(spec: str) -> dict[str, Any]:
-    """``E01.T101.LT=spike``, ``E01.T101.LT=drift:0.5``, ``E01.PLC1=offline``, ``E01.PLC1=slow:2``."""
+    """``E01.T101.LT=spike``, ``E01.T101.LT=drift:0.5``, ``E01.PLC1=offline``, ``E01.PLC1=slow:2``, ``E01.CAM02=freeze``."""
+    from scada.simulator.cameras import CAMERA_FAULTS
     from scada.simulator.plant import DEVICE_FAULTS, SimulatorError
 
     target, _, kind = spec.partition("=")
@@ -149,7 +161,9 @@ def _fault_command(spec: str) -> dict[str, Any]:
     if not target or not kind:
         raise SimulatorError(f"fault {spec!r}: write TARGET=FAULT[:NUMBER], e.g. E01.T101.LT=spike or E01.PLC1=offline")
     value = float(number) if number else 0.0
-    if target.count(".") == 1:  # ENTERPRISE.DEVICE; a point is ENTERPRISE.EQUIPMENT.KEY
+    if target.count(".") == 1 and kind in CAMERA_FAULTS and kind not in DEVICE_FAULTS:  # ENTERPRISE.CAMERA
+        return {"camera": target, "fault": kind}
+    if target.count(".") == 1:  # ENTERPRISE.DEVICE (or a camera, for "clear"); a point is ENTERPRISE.EQUIPMENT.KEY
         if kind not in DEVICE_FAULTS:
             raise SimulatorError(f"unknown device fault {kind!r} (faults: {', '.join(DEVICE_FAULTS)})")
         return {"device": target, "fault": kind, "value": value}
@@ -312,6 +326,48 @@ def cmd_alarm_kpi(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_video(args: argparse.Namespace) -> int:
+    from video.cli import run
+
+    return run(args, _settings(args))
+
+
+def cmd_risk(args: argparse.Namespace) -> int:
+    from risk.cli import cmd_risk as risk
+
+    return risk(args, _settings(args))
+
+
+def cmd_warnings(args: argparse.Namespace) -> int:
+    from risk.cli import cmd_warnings as warnings
+
+    return warnings(args, _settings(args))
+
+
+def cmd_edge(args: argparse.Namespace) -> int:
+    from edge.cli import cmd_edge as edge
+
+    return edge(args, _settings(args))
+
+
+def cmd_edge_token(args: argparse.Namespace) -> int:
+    from edge.cli import cmd_edge_token as edge_token
+
+    return edge_token(args, _settings(args))
+
+
+def cmd_reload(args: argparse.Namespace) -> int:
+    from engineering.cli import cmd_reload as reload
+
+    return reload(args, _settings(args))
+
+
+def cmd_engineering(args: argparse.Namespace) -> int:
+    from engineering.cli import cmd_engineering as engineering
+
+    return engineering(args, _settings(args))
+
+
 def cmd_settings(args: argparse.Namespace) -> int:
     current = _settings(args)
     for s in SETTINGS:
@@ -370,7 +426,9 @@ def build_parser() -> argparse.ArgumentParser:
         "with `scada fault`.\n\n"
         "Point faults: spike, drift[:units per s], stuck, out_of_range, nan, bad_status (OPC UA), clear.\n"
         "Device faults (TARGET = ENTERPRISE.DEVICE): offline, online, slow[:seconds],\n"
-        "exception[:Modbus exception code], malformed, restart, clear.",
+        "exception[:Modbus exception code], malformed, restart, clear.\n"
+        "Camera faults (TARGET = ENTERPRISE.CAMERA, demo cameras from cameras.yaml served as MJPEG):\n"
+        "freeze, black, white, cover, blur, turn, stop, hang, clear.",
     )
     p.add_argument("--fault", action="append", metavar="TARGET=FAULT[:N]", help="a fault to start with (repeatable)")
     p.add_argument("--control-port", type=int, default=15999, help="loopback port for `scada fault` [default: 15999]")
@@ -471,6 +529,117 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", help="window end [default: now]")
     p.add_argument("--hours", type=float, default=24.0, help="window length when --since is not given [default: 24]")
     _add_settings(p, ["config_dir", "data_dir", "database_url"])
+
+    p = command(
+        "video",
+        cmd_video,
+        "cameras: liveness checks, snapshots, availability, spot checks 视频监控与抽查",
+        "Camera liveness (video lost / frozen / black / covered / blurred / moved) runs inside `scada run`;\n"
+        "these actions inspect and manage it. Details: `scada video ACTION --help`.",
+    )
+    from video.cli import add_arguments as add_video_arguments  # argparse only: no heavy import
+
+    add_video_arguments(p, _add_settings)
+
+    p = command(
+        "risk",
+        cmd_risk,
+        "enterprise warning levels and their breakdowns 企业预警等级",
+        "evaluate: compute every enterprise's level from the alarm journal now and print the breakdown\n"
+        "(a dry run: the server stores and acts on evaluations every minute).\n"
+        "show: stored evaluations (raw indicators, scores, weights, dynamic band, matrix cell, previous → new).\n"
+        "levels: the current level of every enterprise.",
+    )
+    p.add_argument("action", choices=("evaluate", "show", "levels"))
+    p.add_argument("enterprise", nargs="*", help="enterprise codes [default: all]")
+    p.add_argument("--limit", type=int, default=10, help="evaluations per enterprise for show [default: 10]")
+    p.add_argument("--changes", action="store_true", help="show only evaluations that changed the level")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    _add_settings(p, ["config_dir", "data_dir", "database_url"])
+
+    p = command(
+        "warnings",
+        cmd_warnings,
+        "warnings, their timeline, feedback, notices and tasks 预警处置",
+        "list | show ID | feedback ID --kind verification|handling --text … [--attach FILE] [--accident] | notices | tasks.\n"
+        "--scope TIER:CODE acts as that unit (default: the city), e.g. --scope enterprise:E01 to file feedback.",
+    )
+    p.add_argument("action", choices=("list", "show", "feedback", "notices", "tasks"))
+    p.add_argument("id", nargs="?", help="warning id (show, feedback)")
+    p.add_argument("--scope", help="TIER:CODE, e.g. district:FS or enterprise:E01 [default: the city]")
+    p.add_argument("--status", help="list: open or closed; tasks: open, done or all [default for tasks: open]")
+    p.add_argument("--colour", choices=("yellow", "orange", "red"))
+    p.add_argument("--enterprise")
+    p.add_argument("--kind", default="verification", choices=("verification", "handling"), help="feedback kind [default: verification]")
+    p.add_argument("--text", help="feedback text")
+    p.add_argument("--attach", action="append", metavar="FILE", help="attach a file to the feedback (repeatable)")
+    p.add_argument("--accident", action="store_true", help="verification found an accident: start the emergency plan (art. 13)")
+    p.add_argument("--by", default="system", help="who files the feedback")
+    p.add_argument("--unread", action="store_true", help="notices: only unread ones addressed to the scope")
+    p.add_argument("--json", action="store_true", help="show: print JSON")
+    _add_settings(p, ["config_dir", "data_dir", "database_url"])
+
+    p = command(
+        "edge",
+        cmd_edge,
+        "run one enterprise's IoT gateway: poll, edge alarms, uplink to the platform 物联网网关",
+        "Poll the enterprise's devices, evaluate its alarm thresholds and send values, device health and\n"
+        "alarm states to the platform over MQTT (uplink.yaml: broker, TLS, credentials) or HTTP push.\n"
+        "Every batch waits in a disk buffer (<data_dir>/edge-buffer.db) until the platform acknowledges\n"
+        "it: nothing is lost while the line or the platform is down. Example: scada edge --enterprise E01",
+    )
+    p.add_argument("--enterprise", required=True, help="the enterprise code this gateway serves, e.g. E01")
+    p.add_argument("--duration", type=float, default=None, metavar="SECONDS", help="stop after this many seconds")
+    _add_settings(p, ["config_dir", "data_dir", "log_level", "log_format"])
+
+    p = command(
+        "edge-token",
+        cmd_edge_token,
+        "issue, list or revoke a gateway's HTTP push token 网关令牌",
+        "issue ENTERPRISE --gateway ID: print a new token (shown once; stored hashed), scoped to ENTERPRISE.\n"
+        "list [ENTERPRISE]: tokens and whether they are revoked.  revoke ID: the token stops working at once.",
+    )
+    p.add_argument("action", choices=("issue", "list", "revoke"))
+    p.add_argument("target", nargs="?", help="issue/list: enterprise code; revoke: token id")
+    p.add_argument("--gateway", help="issue: the gateway id (e.g. GW-E01) [default: the enterprise's configured gateway]")
+    p.add_argument("--by", default="system", help="who issues the token")
+    _add_settings(p, ["config_dir", "data_dir", "database_url"])
+
+    p = command(
+        "reload",
+        cmd_reload,
+        "apply the changed configuration to the running server without a restart 热加载配置",
+        "Checks the tree as check-config does (errors printed the same way; nothing is signalled), then signals\n"
+        "the server (pid in <data_dir>/scada.pid, SIGHUP) and waits for its answer: points added / removed /\n"
+        "with new limits, drivers restarted, the version kept. Alarm states of unchanged points are kept.",
+    )
+    p.add_argument("--reason", default="reload", help="why: kept with the configuration version")
+    p.add_argument("--by", default=None, help="who reloads [default: the login name]")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="how long to wait for the server's answer")
+    _add_settings(p, ["config_dir", "data_dir"])
+
+    p = command(
+        "engineering",
+        cmd_engineering,
+        "configuration versions, change requests and point spreadsheets 工程配置",
+        "versions | version ID: the applied configurations and a version's diff.  changes [--status S]: change requests.\n"
+        "export --enterprise E [--hazard-source H] [--equipment Q] --out points.xlsx|points.csv: every configurable column.\n"
+        "check-sheet FILE: check an edited sheet row by row (errors name the cell, e.g. points.xlsx!F17) and show the diff;\n"
+        "submitting it and approving it happen in the HMI (工程) or the API, where the review 审核 is enforced.",
+    )
+    p.add_argument("action", choices=("versions", "version", "changes", "export", "check-sheet"))
+    p.add_argument("target", nargs="?", help="version: the version id; check-sheet: the sheet file")
+    p.add_argument("--status", choices=("pending", "applied", "rejected", "withdrawn"), help="changes: only these")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--enterprise", help="export: enterprise code")
+    p.add_argument("--hazard-source", dest="hazard_source", help="export: only this hazard source")
+    p.add_argument("--equipment", help="export: only this equipment")
+    p.add_argument("--out", help="export: the file to write (.xlsx or .csv)")
+    _add_settings(p, ["config_dir", "data_dir", "database_url"])
+
+    from governance.cli import add_commands as add_governance_commands  # argparse only: no heavy import
+
+    add_governance_commands(command, _add_settings, _settings)
 
     p = command("settings", cmd_settings, "list every setting with its current value and where it comes from 参数列表")
     _add_settings(p, [s.name for s in SETTINGS])

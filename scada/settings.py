@@ -38,6 +38,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("log_level", "INFO", "DEBUG, INFO, WARNING or ERROR 日志级别"),
     Setting("log_format", "text", "text (one readable line per event) or json (one JSON object per line) 日志格式"),
     Setting("status_interval_s", 60.0, "seconds between status lines of a running server (points, bus queues) 状态日志间隔"),
+    Setting("hmi_host", "127.0.0.1", "address the HMI and REST API listen on 人机界面监听地址"),
+    Setting("hmi_port", 8050, "port of the HMI and REST API; 0 turns the HMI off 人机界面端口"),
+    Setting(
+        "hmi_session_timeout_s", 1800.0, "sign out after this many seconds without user activity (live polling does not count) 会话超时"
+    ),
+    Setting(
+        "source",
+        "poll",
+        "where values come from: poll (drivers poll every device) or mqtt (edge gateways' streams via the broker in uplink.yaml) 数据来源",
+    ),
+    Setting("worker_id", "", "this central worker's name among several (source mqtt); empty means <host>-<pid> 工作进程名"),
+    Setting("edge_http_port", 0, "port of HTTP push for gateways that cannot speak MQTT; 0 turns it off 网关HTTP推送端口"),
+    Setting("edge_http_host", "127.0.0.1", "address HTTP push listens on 网关HTTP推送监听地址"),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
@@ -51,6 +64,13 @@ class Settings:
     log_level: str
     log_format: str
     status_interval_s: float
+    hmi_host: str = "127.0.0.1"
+    hmi_port: int = 8050
+    hmi_session_timeout_s: float = 1800.0
+    source: str = "poll"
+    worker_id: str = ""
+    edge_http_port: int = 0
+    edge_http_host: str = "127.0.0.1"
 
     @property
     def effective_database_url(self) -> str:

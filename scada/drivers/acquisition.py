@@ -30,11 +30,13 @@ def health_tags(plant: Plant) -> list[str]:
 
 class Acquisition:
     def __init__(self, plant: Plant, publish: Publish, clock: Callable[[], float] = time.time) -> None:
+        self._publish, self._clock = publish, clock
         scan_periods = {name: sc.period_s for name, sc in plant.site.scan_classes.items()}
         by_device: dict[tuple[str, str], list[PointRef]] = {}
         for ref in plant.points:
             by_device.setdefault((ref.enterprise.code, ref.device.id), []).append(ref)
         self.drivers: list[Driver] = []
+        self.signatures: dict[str, tuple[object, ...]] = {}  # health tag → what its driver acquires (for a hot reload)
         self.gateways: dict[str, GatewayHealth] = {}
         for ent in plant.enterprises:
             code = ent.enterprise.code
@@ -47,10 +49,42 @@ class Acquisition:
                 gateway.add(health)
                 driver_class = ModbusDriver if isinstance(device, ModbusDevice) else OpcUaDriver
                 self.drivers.append(driver_class(device, points, scan_periods, publish, health, clock=clock))  # type: ignore[arg-type]
+                self.signatures[health.tag] = _signature(device, points, scan_periods)
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(d.run(), name=f"driver {d.health.tag}") for d in self.drivers]
+
+    async def reconfigure(self, plant: Plant) -> list[str]:
+        """Hot reload: restart only the drivers whose device, points or scan periods changed (a new
+        driver keeps the old one's health, so no offline edge is invented); returns their health tags."""
+        new = Acquisition(plant, self._publish, self._clock)
+        old = {d.health.tag: (d, t) for d, t in zip(self.drivers, self._tasks, strict=False)}
+        drivers, tasks, restarted = [], [], []
+        for d in new.drivers:
+            kept = old.pop(d.health.tag, None)
+            if kept is not None and self.signatures.get(d.health.tag) == new.signatures[d.health.tag]:
+                drivers.append(kept[0])
+                tasks.append(kept[1])
+                continue
+            if kept is not None:
+                await _stop_driver(*kept)
+                d.health = kept[0].health  # the gateway health built below takes it over
+            restarted.append(d.health.tag)
+            drivers.append(d)
+            tasks.append(asyncio.create_task(d.run(), name=f"driver {d.health.tag}"))
+        for d, t in old.values():  # devices no longer configured
+            await _stop_driver(d, t)
+            restarted.append(d.health.tag)
+        for code, gateway in new.gateways.items():
+            gateway.devices = []
+            for d in drivers:
+                if d.health.enterprise == code:
+                    gateway.add(d.health)
+            previous = self.gateways.get(code)
+            gateway.online = previous.online if previous is not None else None
+        self.drivers, self._tasks, self.gateways, self.signatures = drivers, tasks, new.gateways, new.signatures
+        return restarted
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -67,3 +101,16 @@ class Acquisition:
     def set_out_of_service(self, tags: set[str]) -> None:
         for d in self.drivers:
             d.set_out_of_service(tags)
+
+
+def _signature(device: object, refs: list[PointRef], periods: dict[str, float]) -> tuple[object, ...]:
+    """What a driver acquires: its device and, per point, every field acquisition uses (limits are not among them)."""
+    fields = tuple((r.tag, r.point.source, r.point.range, r.point.out_of_range_quality, r.point.scan_class, r.point.deadband) for r in refs)
+    return device, fields, tuple(sorted((c, periods[c]) for c in {r.point.scan_class for r in refs}))
+
+
+async def _stop_driver(driver: Driver, task: asyncio.Task[None]) -> None:
+    task.cancel()
+    driver.close_connection()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -45,9 +45,12 @@ async def test_block_coalescing_issues_the_expected_requests(small_plant) -> Non
         assert [(b.block.table, b.block.start) for b in groups["normal"].blocks] == [("holding", 300)]
         unit = rig.sim.modbus_servers[("127.0.0.1", driver.device.port)].units[1]
         await wait_for(lambda: driver.stats.points_read > 0, what="first poll")
+        await rig.acq.stop()  # no background polling from here: only this poll's requests are counted
+        assert await driver._connect()
         before = unit.requests
         assert await driver.poll_group(groups["fast"])
         assert unit.requests - before == 3  # counted by the server, not by the driver
+        driver.close_connection()
 
 
 async def test_a_stopped_device_goes_bad_and_offline_while_the_other_keeps_its_rate(small_plant) -> None:
