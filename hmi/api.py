@@ -39,7 +39,8 @@ def _tags_param() -> list[str]:
 
 
 def _value_json(hmi: Any, tag: str) -> dict[str, Any]:
-    v = hmi.services.snapshot().values[tag]
+    snap = hmi.services.snapshot()
+    v = snap.values[tag]
     ref = hmi.services.plant.point_by_tag.get(tag)
     return {
         "tag": tag,
@@ -50,6 +51,7 @@ def _value_json(hmi: Any, tag: str) -> dict[str, Any]:
         "quality_code": v.quality,
         "source_time": v.source_time,
         "server_time": v.server_time,
+        "out_of_service": tag in snap.out_of_service,  # an approved 停用报备 declaration runs for the point
     }
 
 
@@ -79,6 +81,7 @@ def _alarm_json(a: Any) -> dict[str, Any]:
         "level": a.state.level,
         "acknowledged": a.state.acked,
         "shelved": a.state.shelved is not None,
+        "out_of_service": a.state.out_of_service,  # the declaration ("decl:<id>") or None
         "message": a.message,
         "since": a.since,
     }
@@ -254,7 +257,7 @@ def build_routes(hmi: Any) -> list[Route]:
         Route(
             "GET",
             "/values",
-            "current values (value, unit, quality, source and server time)",
+            "current values (value, unit, quality, source and server time, out of service)",
             values,
             (("tags", "comma-separated tags"), ("enterprise", "all points of one enterprise")),
             probes=(("GET", "/api/v1/values?enterprise={E}", None), ("GET", "/api/v1/values?tags={TAG}", None)),

@@ -34,6 +34,7 @@ class Snapshot:
     worst_by_source: dict[str, tuple[str, bool]] = field(default_factory=dict)  # source → (priority, acknowledged)
     enterprises: dict[str, EnterpriseSummary] = field(default_factory=dict)
     cameras: dict[str, tuple[bool | None, str]] = field(default_factory=dict)  # "E01.CAM01" → (online, status)
+    out_of_service: dict[str, str] = field(default_factory=dict)  # tag → declaration (approved 停用报备), marked on the screens
 
 
 def _camera_states(values: dict[str, TagValue]) -> dict[str, tuple[bool | None, str]]:
@@ -49,8 +50,15 @@ def _camera_states(values: dict[str, TagValue]) -> dict[str, tuple[bool | None, 
     return {k: (o, s) for k, (o, s) in out.items()}
 
 
-def take_snapshot(tags: TagStore, active: list[ActiveAlarm], enterprises: list[str], rank: Callable[[str], int], now: float) -> Snapshot:
-    """Copy and summarise (on the loop thread)."""
+def take_snapshot(
+    tags: TagStore,
+    active: list[ActiveAlarm],
+    enterprises: list[str],
+    rank: Callable[[str], int],
+    now: float,
+    out_of_service: dict[str, str] | None = None,
+) -> Snapshot:
+    """Copy and summarise (on the loop thread); ``out_of_service`` is the alarm engine's ``out_of_service_tags()``."""
     values = tags.snapshot()
     worst: dict[str, tuple[str, bool]] = {}
     counts: dict[str, dict[str, int]] = {e: {} for e in enterprises}
@@ -80,7 +88,7 @@ def take_snapshot(tags: TagStore, active: list[ActiveAlarm], enterprises: list[s
             devices_offline=sum(1 for v in devices if not v.value or is_bad(v.quality)),
             devices=len(devices),
         )
-    return Snapshot(now, values, tuple(active), worst, summaries, _camera_states(values))
+    return Snapshot(now, values, tuple(active), worst, summaries, _camera_states(values), dict(out_of_service or {}))
 
 
 class LiveView:

@@ -5,9 +5,10 @@ The blueprint's ``current_user_scope`` hook is the signed-in HMI user: their tie
 ``Scope``. The HMI answers 403 outside the scope, so risk's NotFound — raised alike for an id that does
 not exist and for one outside the scope — is 403 here too; viewers read only. The service is the
 server's (``HmiServices.risk``, the supervisor's ``RiskService``); without one (tests, tools) the HMI
-builds its own on the plant's ``risk.yaml``. Every route carries the scope probes the HMI's scope tests
-replay (``PROBES``) and, where the district user cannot be the in-scope control, the user who can
-(``CONTROLS``).
+builds its own on the plant's ``risk.yaml``. Either way it fills the HMI's providers: the current levels
+of the overview and enterprise screens, and the in-app feed of the banner (``Providers.connect_risk``).
+Every route carries the scope probes the HMI's scope tests replay (``PROBES``) and, where the district
+user cannot be the in-scope control, the user who can (``CONTROLS``).
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ def register(hmi: Any, service: RiskService | None = None) -> RiskService:
     from hmi.registry import Page
 
     service = service or hmi.services.risk or from_hmi(hmi)
-    hmi.services.risk = service
+    hmi.services.use_risk(service)  # its levels colour the overview and enterprise screens, its feed reaches the banner
     server = hmi.server
     bp = blueprint(service.api, lambda: caller_of(hmi))
 

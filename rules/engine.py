@@ -7,7 +7,7 @@ written from an executor. The bus subscription CONFLATEs: under overload the eng
 latest value of every tag rather than an ever older backlog, which is what alarm state needs.
 
 Public API (HMI, warning workflow, governance): ``acknowledge``, ``shelve``, ``unshelve``,
-``suppress``, ``set_out_of_service``, ``reset``, ``active``, ``subscribe``, ``journal``.
+``suppress``, ``set_out_of_service``, ``out_of_service_tags``, ``reset``, ``active``, ``subscribe``, ``journal``.
 """
 
 from __future__ import annotations
@@ -293,6 +293,10 @@ class AlarmEngine:
     def set_out_of_service(self, tags: Iterable[str], declaration_id: str, on: bool, user: str = "system") -> None:
         tags = list(tags)
         self._act(lambda: self.table.set_out_of_service(tags, declaration_id, on, user, self.clock()))
+
+    def out_of_service_tags(self) -> dict[str, str]:
+        """tag → declaration id of every point out of service now (what the screens mark 停用); a copy."""
+        return self.table.out_of_service_tags()
 
     def reset(self, alarm_id: str, user: str, note: str = "") -> None:
         self._act(lambda: self.table.reset(alarm_id, user, note, self.clock()))

@@ -54,6 +54,10 @@ class AlarmTable:
     def state(self, alarm_id: str) -> AlarmState:
         return self.states.get(alarm_id, NORMAL)
 
+    def out_of_service_tags(self) -> dict[str, str]:
+        """tag → declaration id of every point out of service now, alarmed or not (a copy)."""
+        return dict(self._oos)
+
     def active(self) -> list[ActiveAlarm]:
         cfg = self.config
         rows = []

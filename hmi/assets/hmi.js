@@ -1,8 +1,15 @@
 /* HMI browser side: apply the live payload to the drawing without re-rendering it, watch the
-   connection, sound new high-priority alarms, open faceplates. Server callbacks stay tiny. */
+   connection, sound new high-priority alarms and new warnings, open faceplates. Server callbacks stay tiny. */
 (function () {
   var SHAPE = {critical: "◆", high: "▲", medium: "■", low: "●"};
+  var LOADED = Date.now();
+  var FEED = "feed:";  /* audible ids of in-app warning notifications: they sound until marked seen, not silenced */
   function byAttr(name) { return document.querySelectorAll("[" + name + "]"); }
+  function isFeed(id) { return String(id).indexOf(FEED) === 0; }
+  function csrfToken() {
+    var m = document.cookie.match(/(?:^|;\s*)_csrf_token=([^;]*)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     hmi: {
       apply: function (data) {
@@ -41,7 +48,9 @@
         return Date.now();
       },
       watchdog: function (_n, rx) {
-        var lost = !rx || Date.now() - rx > 3500;
+        /* Lost: nothing received for 3.5 s — counted from the page load until the first poll answers
+           (the page came with its values: not "lost" while the first poll is on its way). */
+        var lost = Date.now() - (rx || LOADED) > 3500;
         document.body.classList.toggle("stale", lost);
         return lost ? "conn lost" : "conn ok";
       },
@@ -52,10 +61,12 @@
           if (pending.length) { var p = beep.play(); if (p && p.catch) { p.catch(function () {}); } }
           else { beep.pause(); }
         }
+        var alarms = pending.filter(function (id) { return !isFeed(id); });
         document.body.classList.toggle("sounding", pending.length > 0);
-        return pending.length ? "silence" : "silence hidden";
+        document.body.classList.toggle("feed-sounding", pending.length > alarms.length);
+        return alarms.length ? "silence" : "silence hidden";
       },
-      silence: function (_n, audible) { return audible || []; },
+      silence: function (_n, audible) { return (audible || []).filter(function (id) { return !isFeed(id); }); },
       faceplate: function (children) { return children ? "faceplate" : "faceplate hidden"; }
     }
   });
@@ -68,5 +79,16 @@
     }
     var pt = t.closest("[data-point]");
     if (pt) { window.dash_clientside.set_props("fp-tag", {data: pt.getAttribute("data-point")}); }
+    var seen = t.closest(".feed-seen");
+    if (seen && !seen.classList.contains("pending")) {
+      /* Mark the banner's notifications seen on the scoped feed route; the next banner poll drops them and their sound. */
+      seen.classList.add("pending");
+      fetch("/api/v1/warnings/feed/seen", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "X-CSRF-Token": csrfToken()},
+        body: JSON.stringify({ids: JSON.parse(seen.getAttribute("data-ids") || "[]")})
+      }).catch(function () { return null; }).then(function () { seen.classList.remove("pending"); });
+    }
   });
 })();

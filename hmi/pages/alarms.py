@@ -1,5 +1,6 @@
 """Alarm summary 报警汇总: active alarms sorted by priority and time, filters, acknowledge with note,
-shelve with reason and duration, bulk acknowledge. The table component is reused on the enterprise page."""
+shelve with reason and duration, bulk acknowledge. An alarm of a point out of service (approved 停用报备)
+shows that state with its declaration, greyed. The table component is reused on the enterprise page."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ def local(t: float) -> str:
     return datetime.fromtimestamp(t, BEIJING).strftime("%m-%d %H:%M:%S")
 
 
+def state_text(a: Any) -> str:
+    """The ISA-18.2 state; out of service also names its declaration (停用报备 decl:<id>)."""
+    declaration = a.state.out_of_service
+    return f"{a.isa} · {tr('oos.declared')} {declaration}" if declaration else a.isa
+
+
 def rows(hmi: Any, user: Any, enterprise: str | None, priority: str | None, state: str | None) -> list[dict[str, Any]]:
     scope = user.scope
     if enterprise and not scope.has(enterprise):
@@ -37,7 +44,7 @@ def rows(hmi: Any, user: Any, enterprise: str | None, priority: str | None, stat
                 "enterprise": ent,
                 "source": a.alarm.source,
                 "priority": a.priority,
-                "state": a.isa,
+                "state": state_text(a),
                 "message": a.message,
             }
         )
@@ -63,6 +70,9 @@ def alarm_table(hmi: Any, user: Any, enterprise: str | None = None) -> Any:
         for n, c, _l in hmi.services.priorities()
     ]
     cond.append({"if": {"filter_query": "{state} = unacknowledged"}, "fontWeight": "bold"})
+    cond.append(
+        {"if": {"filter_query": '{state} contains "out_of_service"'}, "fontStyle": "italic", "color": "#555", "backgroundColor": "#d0d0d0"}
+    )
     table = dash_table.DataTable(
         id="al-table",
         columns=[{"name": c, "id": c} for c in COLUMNS],
@@ -123,6 +133,7 @@ def register(hmi: Any) -> None:
         Output("al-table", "data"),
         [Input("tick", "n_intervals"), Input("al-ent", "value"), Input("al-prio", "value"), Input("al-state", "value")],
         probes=[{"al-ent.value": "{E}"}, {"al-ent.value": None}],
+        prevent_initial_call=True,  # the table comes with its rows (alarm_table); the timer refreshes them
     )
     def table(user: Any, _n: int | None, ent: str | None, prio: str | None, state: str | None) -> list[dict[str, Any]]:
         return rows(hmi, user, ent, prio, state)

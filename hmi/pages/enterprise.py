@@ -95,7 +95,8 @@ def live(hmi: Any, user: Any, params: dict[str, str], snap: Snapshot) -> dict[st
     keys: dict[str, list[Any]] = {}
     s = snap.enterprises.get(code)
     level = hmi.services.warning_levels(snap).get(code)
-    keys["ent-wl"] = [tr(f"wl.{level or 'none'}"), f"wl-{level or 'none'}"]
+    unknown = "unrated" if hmi.services.levels_connected else "none"  # connected: no level yet means not evaluated yet
+    keys["ent-wl"] = [tr(f"wl.{level or unknown}"), f"wl-{level or 'none'}"]
     keys["gw"] = _online(s.gateway_online if s else None)
     for d in ent.devices:
         v = snap.values.get(f"{code}._device.{d.id}.online")

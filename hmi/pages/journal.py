@@ -17,6 +17,7 @@ from rules.state import ISA_STATES
 
 SHOWN = ("at", "enterprise", "source", "transition", "state", "priority", "message", "user", "note")
 LIMIT = 2000
+HOURS = 24  # the default window
 
 
 def search(
@@ -38,6 +39,13 @@ def _cell(v: Any) -> Any:
     return v.isoformat(timespec="seconds") if isinstance(v, datetime) else v if isinstance(v, str | int | float | type(None)) else str(v)
 
 
+def rows(
+    hmi: Any, user: Any, ent: str | None, source: str | None, prio: str | None, state: str | None, hours: float | None
+) -> list[dict[str, Any]]:
+    """The table's rows, newest first."""
+    return [{c: _cell(r.get(c)) for c in SHOWN} for r in reversed(search(hmi, user, ent, source, prio, state, hours))]
+
+
 def layout(hmi: Any, user: Any, _params: dict[str, str]) -> Any:
     prio = [{"label": tr(f"prio.{n}"), "value": n} for n, _c, _l in hmi.services.priorities()]
     return html.Div(
@@ -49,7 +57,7 @@ def layout(hmi: Any, user: Any, _params: dict[str, str]) -> Any:
                     dcc.Input(id="jr-source", placeholder=tr("jr.source"), className="note"),
                     dcc.Dropdown(prio, None, id="jr-prio", placeholder=tr("al.filter.priority"), className="dd"),
                     dcc.Dropdown(list(ISA_STATES), None, id="jr-state", placeholder=tr("al.filter.state"), className="dd"),
-                    html.Label([tr("jr.hours"), dcc.Input(id="jr-hours", type="number", value=24, min=1, className="num")]),
+                    html.Label([tr("jr.hours"), dcc.Input(id="jr-hours", type="number", value=HOURS, min=1, className="num")]),
                     html.Button(tr("jr.search"), id="jr-search"),
                     dcc.RadioItems(["csv", "xlsx"], "csv", id="jr-fmt", inline=True),
                     html.Button(tr("jr.export"), id="jr-export"),
@@ -60,6 +68,7 @@ def layout(hmi: Any, user: Any, _params: dict[str, str]) -> Any:
             dash_table.DataTable(
                 id="jr-table",
                 columns=[{"name": c, "id": c} for c in SHOWN],
+                data=rows(hmi, user, None, None, None, None, HOURS),  # the last day's, with the page
                 page_size=50,
                 style_cell={"textAlign": "left", "fontSize": "13px", "backgroundColor": "#e6e6e6"},
                 style_header={"backgroundColor": "#c8c8c8", "fontWeight": "bold"},
@@ -83,11 +92,17 @@ def register(hmi: Any) -> None:
     hmi.pages.add(Page("/journal", "nav.journal", lambda u, p: layout(hmi, u, p), order=30))
     cb = hmi.callbacks
 
-    @cb.data(Output("jr-table", "data"), [Input("jr-search", "n_clicks")], FILTERS, probes=[{"jr-search.n_clicks": 1, **p} for p in PROBES])
+    @cb.data(
+        Output("jr-table", "data"),
+        [Input("jr-search", "n_clicks")],
+        FILTERS,
+        probes=[{"jr-search.n_clicks": 1, **p} for p in PROBES],
+        prevent_initial_call=True,  # the page comes with the last day's rows
+    )
     def table(
         user: Any, _n: int | None, ent: str | None, source: str | None, prio: str | None, state: str | None, hours: float | None
     ) -> list[dict[str, Any]]:
-        return [{c: _cell(r.get(c)) for c in SHOWN} for r in reversed(search(hmi, user, ent, source, prio, state, hours))]
+        return rows(hmi, user, ent, source, prio, state, hours)
 
     @cb.data(
         Output("jr-download", "data"),

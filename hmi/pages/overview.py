@@ -1,5 +1,7 @@
 """L1 overview 总览: the user's scope at a glance — enterprises by warning level on a district/park
-layout, counts per level, active alarms per priority, gateways offline, commitments missing today."""
+layout, counts per level, active alarms per priority, gateways offline, commitments missing today.
+The levels are the warning workflow's (``risk``: each enterprise's current level); an HMI without it
+colours by the worst active alarm priority and says so."""
 
 from __future__ import annotations
 
@@ -74,7 +76,7 @@ def layout(hmi: Any, user: Any, _params: dict[str, str]) -> Any:
                 ],
                 className="summary",
             ),
-            html.P(tr("ov.interim"), className="hint") if hmi.services.providers.warning_levels is None else None,
+            None if hmi.services.levels_connected else html.P(tr("ov.interim"), className="hint", id="ov-interim"),
             html.Div(groups, className="map"),
         ],
         id="overview",

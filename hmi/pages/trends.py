@@ -1,6 +1,7 @@
 """Trends 历史趋势: several points over a chosen range, pan/zoom, quality shading, automatic
 aggregation for long ranges (the historian picks raw / 1 min / 1 h tiers), CSV/xlsx export of
-exactly what is shown (the same points, range and resolution)."""
+exactly what is shown (the same points, range and resolution). Points out of service (approved 停用报备)
+say so in the point picker and the legend."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import plotly.graph_objects as go
 from dash import Input, Output, State, dcc, html
 
 from historian.export import AGG_HEADERS, BEIJING, RAW_HEADERS, PointMeta, bucket_lines, raw_lines, write_csv, write_xlsx
 from historian.rows import US
 from hmi.i18n import current_lang, tr
 from hmi.registry import Page
+from hmi.views import figure as plain_figure
 from tags import is_good
 
 RANGES = {"15m": 900, "1h": 3600, "8h": 8 * 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
@@ -43,9 +44,16 @@ def _ms(t_us: int) -> str:
     return datetime.fromtimestamp(t_us / US, BEIJING).replace(tzinfo=None).isoformat(sep=" ", timespec="milliseconds")
 
 
-def figure(hmi: Any, tags: list[str], start: float, end: float) -> go.Figure:
-    fig = go.Figure()
+def label(tag: str, oos: dict[str, str]) -> str:
+    """A trace's legend entry: the tag, marked while the point is out of service."""
+    return f"{tag} ({tr('oos')})" if tag in oos else tag
+
+
+def figure(hmi: Any, tags: list[str], start: float, end: float) -> dict[str, Any]:
+    traces: list[dict[str, Any]] = []
+    layout: dict[str, Any] = {}
     historian = hmi.services.historian
+    oos = hmi.services.snapshot().out_of_service
     shading: list[tuple[Any, Any]] = []
     if historian is not None and tags:
         refs = hmi.services.plant.point_by_tag
@@ -54,7 +62,8 @@ def figure(hmi: Any, tags: list[str], start: float, end: float) -> go.Figure:
             for r in historian.raw(tags, start, end):
                 by_tag[r.tag].append(r)
             for tag, rs in by_tag.items():
-                fig.add_scatter(x=[_ms(r.t) for r in rs], y=[r.value if is_good(r.quality) else None for r in rs], mode="lines", name=tag)
+                y = [r.value if is_good(r.quality) else None for r in rs]
+                traces.append({"type": "scatter", "x": [_ms(r.t) for r in rs], "y": y, "mode": "lines", "name": label(tag, oos)})
                 bad_from = None
                 for r in rs:
                     if not is_good(r.quality) and bad_from is None:
@@ -70,27 +79,28 @@ def figure(hmi: Any, tags: list[str], start: float, end: float) -> go.Figure:
             for b in historian.aggregate(tags, start, end, max_points=MAX_POINTS):
                 by_tag[b.tag].append(b)
             for tag, bs in by_tag.items():
-                fig.add_scatter(x=[_ms(b.t) for b in bs], y=[b.mean for b in bs], mode="lines", name=tag)
+                traces.append(
+                    {"type": "scatter", "x": [_ms(b.t) for b in bs], "y": [b.mean for b in bs], "mode": "lines", "name": label(tag, oos)}
+                )
                 step = bs[1].t - bs[0].t if len(bs) > 1 else 0
                 shading += [(b.t, b.t + step) for b in bs if b.count == 0 and step]
             mode = tr("tr.aggregated")
         units = {refs[t].point.unit for t in tags if t in refs}
-        fig.update_layout(yaxis={"title": " / ".join(sorted(u for u in units if u))})
+        layout["yaxis"] = {"title": {"text": " / ".join(sorted(u for u in units if u))}}
     else:
         mode = tr("tr.nohistorian") if historian is None else ""
-    for a, b in shading[:200]:
-        fig.add_vrect(x0=_ms(a), x1=_ms(b), fillcolor="#999", opacity=0.35, line_width=0)
-    fig.update_layout(
+    shade = {"type": "rect", "xref": "x", "yref": "paper", "y0": 0, "y1": 1, "fillcolor": "#999", "opacity": 0.35, "line": {"width": 0}}
+    layout["shapes"] = [{**shade, "x0": _ms(a), "x1": _ms(b)} for a, b in shading[:200]]
+    layout.update(
         height=460,
         margin={"l": 50, "r": 20, "t": 30, "b": 40},
-        paper_bgcolor="#e6e6e6",
-        plot_bgcolor="#f2f2f2",
         title={"text": mode, "font": {"size": 12}},
         xaxis={"type": "date", "range": [_ms(round(start * US)), _ms(round(end * US))]},
         legend={"orientation": "h"},
+        showlegend=True,  # also for one point: the legend names it, and marks it while out of service
         uirevision="trend",
     )
-    return fig
+    return plain_figure(traces, layout)
 
 
 def export_bytes(hmi: Any, tags: list[str], start: float, end: float, fmt: str) -> bytes:
@@ -120,7 +130,12 @@ def export_bytes(hmi: Any, tags: list[str], start: float, end: float, fmt: str) 
 def layout(hmi: Any, user: Any, params: dict[str, str]) -> Any:
     tags = user.scope.require_tags(t for t in params.get("tags", "").split(",") if t)
     plant = hmi.services.plant
-    options = [{"label": f"{p.tag} {p.point.name} ({p.point.tag})", "value": p.tag} for p in plant.points if user.scope.tag_allowed(p.tag)]
+    oos = hmi.services.snapshot().out_of_service
+    options = [
+        {"label": f"{p.tag} {p.point.name} ({p.point.tag})" + (f" · {tr('oos')}" if p.tag in oos else ""), "value": p.tag}
+        for p in plant.points
+        if user.scope.tag_allowed(p.tag)
+    ]
     return html.Div(
         [
             html.H2(tr("tr.title")),
@@ -159,7 +174,7 @@ def register(hmi: Any) -> None:
         probes=[{"tr-points.value": ["{TAG}"], "tr-range.value": "1h"}],
         prevent_initial_call=True,
     )
-    def graph(user: Any, tags: list[str] | None, range_key: str | None, relayout: dict[str, Any] | None) -> go.Figure:
+    def graph(user: Any, tags: list[str] | None, range_key: str | None, relayout: dict[str, Any] | None) -> dict[str, Any]:
         start, end = window(hmi, range_key, relayout)
         return figure(hmi, _tags(user, tags), start, end)
 

@@ -2,8 +2,9 @@
 
 Sign in as an enterprise user and a district user and see the right scope; watch a simulated
 level change reach a mimic within 2 s; inject a fault and acknowledge its alarm with a note;
-export a trend and read the file; lose the server and see the screen say so. Each main screen is
-saved to tests-output/screenshots/ for review.
+export a trend and read the file; see a new warning sound in the banner until marked seen; see a
+point declared out of service marked on the mimic; lose the server and see the screen say so. Each
+main screen is saved to tests-output/screenshots/ for review.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from services import service_missing
 from scada.simulator.control import send_command
 
 TAG = "E01.T101.LT"
+OOS_TAG = "E01.T102.TT"  # declared out of service by one test; no other test uses it
 
 
 @pytest.fixture(scope="module")
@@ -185,6 +187,58 @@ def test_video_wall_and_english(system: System, browser) -> None:  # type: ignor
     browser.get(f"{system.url}/lang/en?next=/")
     wait(lambda: "Overview" in browser.find_element("tag name", "header").text, what="English navigation")
     screenshot(browser, "09-overview-english")
+
+
+def test_a_new_warning_sounds_in_the_banner_until_seen(system: System, browser) -> None:  # type: ignore[no-untyped-def]
+    sign_in(browser, system, "e01-operator")
+    open_page(browser, system, "/enterprise?e=E01", "#enterprise")
+    risk = system.risk_service()
+    try:
+        (wid,) = risk.workflow.apply_level("E01", "red", time.time())  # a red warning, pushed to E01 among others
+    finally:
+        risk.engine.dispose()
+    block = wait(lambda: [b for b in css(browser, "#banner-feed") if "红色预警" in b.text], what="the new warning in the banner")[0]
+    assert "sounding" in block.get_attribute("class").split()  # the banner's sound indicator (♪)
+    body = browser.find_element("tag name", "body")
+    wait(lambda: "feed-sounding" in body.get_attribute("class").split(), what="the warning sounding")
+    wait(lambda: browser.execute_script("return !document.getElementById('beep').paused"), what="the audible signal playing")
+    screenshot(browser, "11-warning-banner")
+    if css(browser, "#silence:not(.hidden)"):  # E01's alarms sounding too: silencing them leaves the warning sounding
+        css(browser, "#silence")[0].click()
+        wait(lambda: not css(browser, "#silence:not(.hidden)"), what="the alarms silenced")
+    assert "feed-sounding" in body.get_attribute("class").split()
+    assert browser.execute_script("return !document.getElementById('beep').paused")
+    css(browser, "#feed-seen")[0].click()
+    wait(lambda: not css(browser, "#banner-feed"), what="the warning off the banner once seen")
+    wait(lambda: "feed-sounding" not in body.get_attribute("class").split(), what="the warning's sound stopped")
+    feed = system.api("e01-operator").get(f"{system.url}/api/v1/warnings/feed").json()
+    mine = next(f for f in feed if f["warning_id"] == wid)
+    assert mine["seen_by"] == "e01-operator" and mine["sound"] is False
+    fs = system.api("fs-duty").get(f"{system.url}/api/v1/warnings/feed", params={"unseen": 1}).json()
+    assert any(f["warning_id"] == wid and f["sound"] for f in fs)  # the district's own row: still to be seen there
+
+
+def test_a_point_declared_out_of_service_is_marked_on_the_mimic(system: System, browser) -> None:  # type: ignore[no-untyped-def]
+    """Issue 9: the enterprise declares a point out of service 停用报备, its district approves; the mimic marks it."""
+    e01, fs = system.api("e01-operator"), system.api("fs-duty")
+    now = time.time()
+    body = {"enterprise": "E01", "points": [OOS_TAG], "kind": "maintenance", "reason": "温度计检修", "start": now - 60, "end": now + 3600}
+    filed = e01.post(f"{system.url}/api/v1/governance/declarations", json=body)
+    assert filed.status_code == 201, filed.text
+    review = fs.post(f"{system.url}/api/v1/governance/declarations/{filed.json()['id']}/review", json={"approve": True})
+    assert review.status_code == 200, review.text
+    wait(lambda: e01.get(f"{system.url}/api/v1/values", params={"tags": OOS_TAG}).json()[0]["out_of_service"], what="out of service")
+
+    sign_in(browser, system, "e01-operator")
+    open_page(browser, system, "/mimic?hs=E01-HS1", "#mimic")
+    pv = f'.pv[data-tag="{OOS_TAG}"]'
+    wait(lambda: "oos" in css(browser, pv)[0].get_attribute("class").split(), what="the value box marked out of service")
+    label = browser.execute_script("return getComputedStyle(document.querySelector(arguments[0]), '::after').content", pv)
+    assert "停用" in label, label
+    assert "oos" not in css(browser, f'.pv[data-tag="{TAG}"]')[0].get_attribute("class").split()
+    css(browser, f'[data-point="{OOS_TAG}"]')[0].click()
+    wait(lambda: "停用" in css(browser, "#fp-oos")[0].text, what="the faceplate's service state")
+    screenshot(browser, "11-mimic-out-of-service")
 
 
 def test_a_screen_that_loses_the_server_says_so(system: System, browser) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,8 @@
 """An HMI on real components without a running loop: demo plant, tag store, alarm engine, historian
-(SQLite), user store — all synchronous, driven by a controllable clock, served by Flask's test client."""
+(SQLite), user store, the warning workflow's risk service — all synchronous, driven by a controllable
+clock, served by Flask's test client. As in the server, the risk service is handed to the HMI's services
+(its levels colour the screens, its in-app feed reaches the banner); nothing runs its loops: tests call
+``evaluate`` and the workflow themselves."""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ from historian.rows import US, Row
 from historian.service import Historian
 from hmi.app import HmiApp, create_app
 from hmi.services import HmiServices
+from risk.config import load_risk_config
+from risk.service import RiskService
 from rules.config import load_alarm_config
 from rules.engine import AlarmEngine
 from scada.config import load_plant
@@ -161,7 +166,8 @@ def make_env(tmp_path: Path) -> Iterator[Env]:
     tags.update(updates)
     tags.update([TagUpdate(t, True, Quality.GOOD, T0) for t in health_tags(plant)])
     historian.record(rows)
-    services = HmiServices(lambda: plant, tags, alarms, engine, tmp_path, historian, clock)
+    risk = RiskService(plant, load_risk_config(config, plant), alarms.config.kpi, engine, clock)  # as the Supervisor builds it
+    services = HmiServices(lambda: plant, tags, alarms, engine, tmp_path, historian, clock, risk=risk)
     hmi = create_app(services, b"k" * 32, session_timeout_s=600)
     for name, (role, tier, code) in USERS.items():
         hmi.users.create(name, PASSWORD, role, tier, code)

@@ -52,9 +52,28 @@ class System:
     def stop_server(self) -> None:
         stop(self.procs[-1])
 
+    def risk_service(self):  # type: ignore[no-untyped-def]
+        """A warning workflow on the running server's store and configuration, as ``scada warnings`` builds it:
+        what it raises is the server's (its HMI reads levels and the in-app feed from the store). Dispose its engine."""
+        from risk.config import load_risk_config
+        from risk.service import RiskService
+        from rules.config import load_alarm_config
+        from scada.config import load_plant
+        from scada.settings import resolve
+        from scada.store import connect
+
+        settings = resolve({}, process_env(self.root))
+        plant = load_plant(settings.config_dir)
+        kpi = load_alarm_config(settings.config_dir, plant).kpi
+        return RiskService(plant, load_risk_config(settings.config_dir, plant), kpi, connect(settings.effective_database_url), time.time)
+
+
+def process_env(root: Path) -> dict[str, str]:
+    return {**os.environ, "SCADA_DATA_DIR": str(root / "data"), "SCADA_CONFIG_DIR": str(root / "config"), "SCADA_LOG_FORMAT": "json"}
+
 
 def start(args: list[str], root: Path, name: str) -> subprocess.Popen:
-    env = {**os.environ, "SCADA_DATA_DIR": str(root / "data"), "SCADA_CONFIG_DIR": str(root / "config"), "SCADA_LOG_FORMAT": "json"}
+    env = process_env(root)
     out = (root / f"{name}.out").open("w")
     err = (root / f"{name}.log").open("w")
     return subprocess.Popen([sys.executable, "-m", "scada.cli", *args], env=env, stdout=out, stderr=err, cwd=root)
