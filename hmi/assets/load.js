@@ -8,7 +8,8 @@
       are still being evaluated, not after: the renderer's own first request for each gets this answer.
    4. plotly.js only when a graph is drawn (the plotly package's own bundle, served by hmi.app; nothing vendored
       into this repository). dcc.Graph takes window.Plotly when it is set: here a thenable that loads the
-      bundle on first use, which then replaces window.Plotly with itself. */
+      bundle on first use, which then replaces window.Plotly with itself; a page whose layout has a graph
+      starts it as soon as the layout arrives (3.), while the page is still being built. */
 (function () {
   var PLOTLY = "/vendor/plotly-4.1.1.min.js";  /* served from the installed plotly package; its version (tests/hmi) */
 
@@ -28,18 +29,6 @@
     }
   });
 
-  var early = {};
-  ["/_dash-layout", "/_dash-dependencies"].forEach(function (url) {
-    early[url] = fetch(url, {credentials: "same-origin", headers: {Accept: "application/json", "Content-Type": "application/json"}});
-  });
-  var fetchNow = window.fetch;
-  window.fetch = function (input, init) {
-    var p = typeof input === "string" ? early[input] : null;
-    if (!p || (init && init.method && init.method !== "GET")) { return fetchNow.apply(this, arguments); }
-    delete early[input];
-    return p.catch(function () { return fetchNow.call(window, input, init); });
-  };
-
   var loading = null;
   function load(src, resolve, reject) {
     var s = document.createElement("script");
@@ -55,12 +44,30 @@
     };
     document.head.appendChild(s);
   }
-  if (!window.Plotly) {
-    window.Plotly = {
-      then: function (ok, fail) {
-        if (!loading) { loading = new Promise(function (resolve, reject) { load(PLOTLY, resolve, reject); }); }
-        return loading.then(ok, fail);
-      }
-    };
+  function plotly() {
+    if (!loading) { loading = new Promise(function (resolve, reject) { load(PLOTLY, resolve, reject); }); }
+    return loading;
   }
+  if (!window.Plotly) {
+    window.Plotly = {then: function (ok, fail) { return plotly().then(ok, fail); }};
+  }
+
+  var early = {};
+  ["/_dash-layout", "/_dash-dependencies"].forEach(function (url) {
+    early[url] = fetch(url, {credentials: "same-origin", headers: {Accept: "application/json", "Content-Type": "application/json"}})
+      .then(function (response) {
+        /* A page with a graph starts plotly.js as soon as its layout is here, not once the graph is drawn. */
+        if (url === "/_dash-layout" && response.ok) {
+          response.clone().text().then(function (text) { if (/"type":\s*"Graph"/.test(text)) { plotly().catch(function () {}); } });
+        }
+        return response;
+      });
+  });
+  var fetchNow = window.fetch;
+  window.fetch = function (input, init) {
+    var p = typeof input === "string" ? early[input] : null;
+    if (!p || (init && init.method && init.method !== "GET")) { return fetchNow.apply(this, arguments); }
+    delete early[input];
+    return p.catch(function () { return fetchNow.call(window, input, init); });
+  };
 })();

@@ -189,6 +189,23 @@ def test_video_wall_and_english(system: System, browser) -> None:  # type: ignor
     screenshot(browser, "09-overview-english")
 
 
+def click_fresh(browser, selector: str) -> None:  # type: ignore[no-untyped-def]
+    """Click the element as it is now: the banner is redrawn every poll, so a found element can go stale before the click."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def attempt() -> bool:
+        try:
+            found = css(browser, selector)
+            if found:
+                found[0].click()
+                return True
+        except StaleElementReferenceException:
+            pass
+        return False
+
+    wait(attempt, what=f"clicking {selector}")
+
+
 def test_a_new_warning_sounds_in_the_banner_until_seen(system: System, browser) -> None:  # type: ignore[no-untyped-def]
     sign_in(browser, system, "e01-operator")
     open_page(browser, system, "/enterprise?e=E01", "#enterprise")
@@ -204,11 +221,11 @@ def test_a_new_warning_sounds_in_the_banner_until_seen(system: System, browser) 
     wait(lambda: browser.execute_script("return !document.getElementById('beep').paused"), what="the audible signal playing")
     screenshot(browser, "11-warning-banner")
     if css(browser, "#silence:not(.hidden)"):  # E01's alarms sounding too: silencing them leaves the warning sounding
-        css(browser, "#silence")[0].click()
+        click_fresh(browser, "#silence")
         wait(lambda: not css(browser, "#silence:not(.hidden)"), what="the alarms silenced")
     assert "feed-sounding" in body.get_attribute("class").split()
     assert browser.execute_script("return !document.getElementById('beep').paused")
-    css(browser, "#feed-seen")[0].click()
+    click_fresh(browser, "#feed-seen")
     wait(lambda: not css(browser, "#banner-feed"), what="the warning off the banner once seen")
     wait(lambda: "feed-sounding" not in body.get_attribute("class").split(), what="the warning's sound stopped")
     feed = system.api("e01-operator").get(f"{system.url}/api/v1/warnings/feed").json()
