@@ -17,10 +17,13 @@ from services import service_missing
 def history(db: Path, tag_like: str) -> list[tuple[str, int, object, int]]:
     if not db.exists():
         return []
-    with sqlite3.connect(db, timeout=10) as conn:
-        return conn.execute(
-            "SELECT p.tag, r.t, r.v, r.q FROM raw r JOIN points p ON p.id = r.point WHERE p.tag LIKE ? ORDER BY r.t", (tag_like,)
-        ).fetchall()
+    try:
+        with sqlite3.connect(db, timeout=10) as conn:
+            return conn.execute(
+                "SELECT p.tag, r.t, r.v, r.q FROM raw r JOIN points p ON p.id = r.point WHERE p.tag LIKE ? ORDER BY r.t", (tag_like,)
+            ).fetchall()
+    except sqlite3.OperationalError:  # the worker has created the file but not its tables yet
+        return []
 
 
 def wait_until(condition, timeout: float, what: str, processes: Processes | None = None) -> None:  # type: ignore[no-untyped-def]
