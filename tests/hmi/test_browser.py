@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hmi_browser import available, chromium, screenshot
+from hmi_browser import available, chromium, css, screenshot, sign_in, wait
 from hmi_system import System, start_system, stop
 from services import service_missing
 
@@ -47,34 +47,6 @@ def browser(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
         yield driver
     finally:
         driver.quit()
-
-
-def wait(cond, timeout: float = 15.0, what: str = "condition"):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            result = cond()
-        except Exception:  # the page is still rendering
-            result = None
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
-def css(driver, selector: str):  # type: ignore[no-untyped-def]
-    from selenium.webdriver.common.by import By
-
-    return driver.find_elements(By.CSS_SELECTOR, selector)
-
-
-def sign_in(driver, system: System, user: str) -> None:  # type: ignore[no-untyped-def]
-    driver.delete_all_cookies()
-    driver.get(f"{system.url}/login")
-    css(driver, "#username")[0].send_keys(user)
-    css(driver, "#password")[0].send_keys(system.users[user])
-    css(driver, "#signin")[0].click()
-    wait(lambda: css(driver, "#who"), what="the signed-in shell")
 
 
 def open_page(driver, system: System, path: str, ready: str) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "tests-output" / "screenshots"
@@ -38,3 +39,31 @@ def screenshot(driver, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = SCREENSHOTS / f"{name}.png"
     driver.save_screenshot(str(path))
     return path
+
+
+def wait(cond, timeout: float = 15.0, what: str = "condition"):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            result = cond()
+        except Exception:  # the page is still rendering
+            result = None
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def css(driver, selector: str):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    return driver.find_elements(By.CSS_SELECTOR, selector)
+
+
+def sign_in(driver, system, user: str) -> None:  # type: ignore[no-untyped-def]
+    driver.delete_all_cookies()
+    driver.get(f"{system.url}/login")
+    css(driver, "#username")[0].send_keys(user)
+    css(driver, "#password")[0].send_keys(system.users[user])
+    css(driver, "#signin")[0].click()
+    wait(lambda: css(driver, "#who"), what=f"the signed-in shell of {user}")
