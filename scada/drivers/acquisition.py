@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 
@@ -18,6 +19,9 @@ from scada.drivers.modbus import ModbusDriver
 from scada.drivers.opcua import OpcUaDriver
 
 Driver = ModbusDriver | OpcUaDriver
+
+log = logging.getLogger(__name__)
+STOP_RETRY_S = 1.0  # how long a stopping driver gets before its cancellation is repeated
 
 
 def health_tags(plant: Plant) -> list[str]:
@@ -87,15 +91,7 @@ class Acquisition:
         return restarted
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for driver in self.drivers:
-            # pymodbus can swallow a cancellation and wait on the request it interrupted; closing
-            # the connection fails that request, so the driver sees its cancellation and ends.
-            driver.close_connection()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.gather(*(_stop_driver(d, t) for d, t in zip(self.drivers, self._tasks, strict=False)))
         self._tasks = []
 
     def set_out_of_service(self, tags: set[str]) -> None:
@@ -110,7 +106,20 @@ def _signature(device: object, refs: list[PointRef], periods: dict[str, float]) 
 
 
 async def _stop_driver(driver: Driver, task: asyncio.Task[None]) -> None:
-    task.cancel()
-    driver.close_connection()
+    """Cancel a driver and wait until it has ended.
+
+    pymodbus can swallow a cancellation and wait on the request it interrupted, and on Python 3.11
+    a cancellation that coincides with an ``asyncio.timeout`` expiry can be lost altogether; so the
+    connection is closed (which fails the pending request) and the cancellation repeated until the
+    task is really done, instead of awaiting it once and hanging forever.
+    """
+    attempts = 0
+    while not task.done():
+        if attempts == 1:
+            log.warning("driver did not stop on the first cancellation; repeating", extra={"ctx": {"device": driver.health.tag}})
+        task.cancel()
+        driver.close_connection()
+        await asyncio.wait({task}, timeout=STOP_RETRY_S)
+        attempts += 1
     with contextlib.suppress(asyncio.CancelledError):
-        await task
+        task.result()
