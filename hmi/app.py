@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +36,16 @@ from hmi.scope import OutOfScope, Scope
 from hmi.services import HmiServices
 from hmi.users import Account, UserStore
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 PLOTLY_VERSION = get_plotlyjs_version()
+# scripts/setup fetches plotly.js's basic bundle (scatter/bar/pie: all the HMI draws, ~1 MB) into the
+# venv at the same version; the full bundle shipped inside the plotly package (4.8 MB) stands in without it.
+PLOTLY_BASIC_JS = Path(sys.prefix) / "share" / "plotly.js-basic" / f"plotly-basic-{PLOTLY_VERSION}.min.js"
+PLOTLY_FULL_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def plotly_js_file() -> Path:
+    return PLOTLY_BASIC_JS if PLOTLY_BASIC_JS.is_file() else PLOTLY_FULL_JS
+
 
 ASSETS = Path(__file__).parent / "assets"
 POLL_MS = 1000
@@ -285,8 +294,8 @@ def create_app(
 
     @server.get(f"/vendor/plotly-{PLOTLY_VERSION}.min.js")
     def plotly_js() -> Response:
-        """plotly.js as the installed plotly package ships it (not a copy in this repository), loaded on demand by load.js."""
-        return send_file(PLOTLY_JS, mimetype="text/javascript", max_age=0)
+        """plotly.js at the installed plotly package's version (not a copy in this repository), loaded on demand by load.js."""
+        return send_file(plotly_js_file(), mimetype="text/javascript", max_age=0)
 
     @server.after_request
     def cache_assets(resp: Response) -> Response:

@@ -6,15 +6,17 @@ The live payload a page's poll returns (applied in the browser by ``assets/hmi.j
      "k": {key: [text or null, css class or null]}, "img": {key: url}}
 
 A point out of service (an approved 停用报备 declaration, ``Snapshot.out_of_service``) carries the class
-``oos`` beside its quality class: its value box and level fill are drawn as out of service 停用.
+``oos`` beside its quality class: its value box and level fill are drawn as out of service 停用;
+the overview and enterprise screens count such points per enterprise, hazard source and device.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from hmi.i18n import tr
 from hmi.live import Snapshot
 from scada.config import Plant
 from scada.config.plant import PointRef
@@ -90,3 +92,21 @@ def enterprise_name(plant: Plant, code: str) -> str:
         return plant.enterprise(code).enterprise.name
     except KeyError:
         return code
+
+
+def out_of_service_counts(snap: Snapshot, plant: Plant, group: Callable[[PointRef], str]) -> dict[str, int]:
+    """How many points are out of service (an approved 停用报备 declaration) per ``group(point)``:
+    per enterprise on the overview, per hazard source and per device on the enterprise screen."""
+    counts: dict[str, int] = {}
+    refs = plant.point_by_tag
+    for tag in snap.out_of_service:
+        ref = refs.get(tag)
+        if ref is not None:
+            key = group(ref)
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def out_of_service_text(n: int) -> list[Any]:
+    """A live key's [text, class]: "停用 3" while points are out of service, nothing otherwise."""
+    return [f"{tr('oos')} {n}", "oos-count"] if n else ["", "hidden"]

@@ -11,6 +11,7 @@ from hmi.i18n import tr
 from hmi.live import Snapshot
 from hmi.pages.alarms import alarm_table
 from hmi.registry import Page
+from hmi.views import out_of_service_counts, out_of_service_text
 from scada.config import Plant
 from scada.grading import grade_source
 from scada.standards.gb18218 import HazardGrade
@@ -28,8 +29,8 @@ def grades(plant: Plant) -> dict[str, HazardGrade]:
     return _GRADES[plant.content_hash]
 
 
-def _status(key: str) -> Any:
-    return html.Span("…", className="status", **{"data-key": key})
+def _status(key: str, text: str = "…") -> Any:
+    return html.Span(text, className="status", **{"data-key": key})
 
 
 def layout(hmi: Any, user: Any, params: dict[str, str]) -> Any:
@@ -37,6 +38,7 @@ def layout(hmi: Any, user: Any, params: dict[str, str]) -> Any:
     plant = hmi.services.plant
     ent = plant.enterprise(code)
     g = grades(plant)
+    columns = ("编码", "名称", "类型", tr("ent.level"), "R", tr("oos"), "")
     hazard_rows = [
         html.Tr(
             [
@@ -45,13 +47,16 @@ def layout(hmi: Any, user: Any, params: dict[str, str]) -> Any:
                 html.Td(KIND_ZH.get(hs.kind, hs.kind)),
                 html.Td(g[hs.code].level_label),
                 html.Td(f"{g[hs.code].r:.1f}"),
+                html.Td(_status(f"hso-{hs.code}", "")),
                 html.Td(dcc.Link(tr("ent.mimic"), href=f"/mimic?hs={hs.code}", id=f"mimic-{hs.code}")),
             ]
         )
         for hs in ent.hazard_sources
     ]
     devices = [html.Li([html.B(ent.enterprise.gateway.id), " ", _status("gw")])]
-    devices += [html.Li([d.id, " ", html.Small(d.protocol), " ", _status(f"dev-{d.id}")]) for d in ent.devices]
+    devices += [
+        html.Li([d.id, " ", html.Small(d.protocol), " ", _status(f"dev-{d.id}"), " ", _status(f"devo-{d.id}", "")]) for d in ent.devices
+    ]
     cameras = sorted(k for k in hmi.services.snapshot().cameras if k.startswith(f"{code}."))
     return html.Div(
         [
@@ -59,7 +64,10 @@ def layout(hmi: Any, user: Any, params: dict[str, str]) -> Any:
             html.P([tr("ent.warning"), ": ", html.B("…", id="ent-warning", **{"data-key": "ent-wl"})]),
             html.H3(tr("ent.hazards")),
             html.Table(
-                [html.Thead(html.Tr([html.Th(h) for h in ("编码", "名称", "类型", tr("ent.level"), "R", "")])), html.Tbody(hazard_rows)],
+                [
+                    html.Thead(html.Tr([html.Th(h) for h in columns])),
+                    html.Tbody(hazard_rows),
+                ],
                 className="grid",
             ),
             html.Div(
@@ -101,6 +109,12 @@ def live(hmi: Any, user: Any, params: dict[str, str], snap: Snapshot) -> dict[st
     for d in ent.devices:
         v = snap.values.get(f"{code}._device.{d.id}.online")
         keys[f"dev-{d.id}"] = _online(None if v is None or v.value is None else bool(v.value))
+    by_source = out_of_service_counts(snap, plant, lambda ref: ref.hazard_source.code if ref.enterprise.code == code else "")
+    by_device = out_of_service_counts(snap, plant, lambda ref: ref.device.id if ref.enterprise.code == code else "")
+    for hs in ent.hazard_sources:
+        keys[f"hso-{hs.code}"] = out_of_service_text(by_source.get(hs.code, 0))
+    for d in ent.devices:
+        keys[f"devo-{d.id}"] = out_of_service_text(by_device.get(d.id, 0))
     for k, (online, status) in snap.cameras.items():
         if k.startswith(f"{code}."):
             text, cls = _online(online)

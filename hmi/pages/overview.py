@@ -12,7 +12,7 @@ from dash import dcc, html
 from hmi.i18n import tr
 from hmi.live import Snapshot
 from hmi.registry import Page
-from hmi.views import PRIORITY_SHAPE
+from hmi.views import PRIORITY_SHAPE, out_of_service_counts, out_of_service_text
 
 LEVELS = ("red", "orange", "yellow", "blue")
 
@@ -24,6 +24,7 @@ def _tile(code: str, name: str) -> Any:
             html.Div(code, className="tile-code"),
             html.Div("", className="tile-alarms", **{"data-key": f"entc-{code}"}),
             html.Div("", className="tile-gw", **{"data-key": f"entg-{code}"}),
+            html.Div("", className="hidden", **{"data-key": f"ento-{code}"}),
         ],
         href=f"/enterprise?e={code}",
         id=f"tile-{code}",
@@ -90,6 +91,7 @@ def live(hmi: Any, user: Any, _params: dict[str, str], snap: Snapshot) -> dict[s
     level_counts = dict.fromkeys(LEVELS, 0)
     prio_counts: dict[str, int] = {name: 0 for name, _c, _l in hmi.services.priorities()}
     gw_off = 0
+    oos = out_of_service_counts(snap, hmi.services.plant, lambda ref: ref.enterprise.code)
     for ent, s in snap.enterprises.items():
         if ent not in allowed:
             continue
@@ -104,6 +106,7 @@ def live(hmi: Any, user: Any, _params: dict[str, str], snap: Snapshot) -> dict[s
         keys[f"entc-{ent}"] = [f"{total} ⚠" if total else "", None]
         gw = {True: "", False: tr("ent.offline"), None: tr("ent.unknown")}[s.gateway_online]
         keys[f"entg-{ent}"] = [gw, None]
+        keys[f"ento-{ent}"] = out_of_service_text(oos.get(ent, 0))
     for lv, n in level_counts.items():
         keys[f"wl-{lv}"] = [str(n), None]
     for p, n in prio_counts.items():

@@ -14,8 +14,9 @@ import re
 import pytest
 from hmi_rig import Env
 from plotly.offline import get_plotlyjs_version
+from services import service_missing
 
-from hmi.app import ASSETS
+from hmi.app import ASSETS, PLOTLY_BASIC_JS, PLOTLY_FULL_JS
 from hmi.markup import Markup, el
 
 HOST = "http://localhost"
@@ -96,6 +97,14 @@ def test_assets_are_cached_by_version_and_plotly_is_the_packages_own(env: Env) -
     r = client.get(url)
     assert f"v{get_plotlyjs_version()}" in r.get_data(as_text=True)[:400]
     assert r.status_code == 200 and r.headers["Cache-Control"] == "max-age=31536000, immutable"
+
+
+def test_the_basic_plotly_bundle_is_served_when_setup_fetched_it(env: Env) -> None:
+    if not PLOTLY_BASIC_JS.is_file():
+        service_missing(f"plotly.js basic bundle {PLOTLY_BASIC_JS} (scripts/setup fetches it from the npm registry)")
+    body = env.client("e01").get(f"/vendor/plotly-{get_plotlyjs_version()}.min.js").get_data()
+    assert body == PLOTLY_BASIC_JS.read_bytes()
+    assert len(body) < PLOTLY_FULL_JS.stat().st_size / 3  # the point of it: a quarter of the full bundle to load
 
 
 def test_markup_is_escaped() -> None:

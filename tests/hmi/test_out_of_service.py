@@ -57,6 +57,15 @@ def test_the_screens_and_the_api_mark_a_point_out_of_service(env: Env) -> None:
     faceplate = json.dumps(callback(e01, "faceplate.children", {"fp-tag.data": OWN}), ensure_ascii=False)
     assert "停用报备 decl:7" in faceplate and "oos" in faceplate
 
+    # Overview and enterprise screens: counted per enterprise, per hazard source and per device.
+    ref = env.services.plant.point_by_tag[OWN]
+    marked = ["停用 1", "oos-count"]
+    assert live(e01, "/", "")["k"]["ento-E01"] == marked
+    keys = live(e01, "/enterprise", "?e=E01")["k"]
+    assert keys[f"hso-{ref.hazard_source.code}"] == marked and keys[f"devo-{ref.device.id}"] == marked
+    others = [k for k, v in keys.items() if k.startswith(("hso-", "devo-")) and v != marked]
+    assert others and all(keys[k] == ["", "hidden"] for k in others)
+
     # Alarm summary: the alarm's state is out of service, with its declaration.
     rows = callback(e01, "al-table.data", {"tick.n_intervals": 1, "al-ent.value": None, "al-prio.value": None, "al-state.value": None})
     (row,) = [r for r in rows["al-table"]["data"] if r["id"] == alarm]
@@ -77,6 +86,7 @@ def test_the_screens_and_the_api_mark_a_point_out_of_service(env: Env) -> None:
     # Back in service: the marks go.
     declare(env, OWN, "decl:7", on=False)
     assert "oos" not in live(e01, "/mimic", "?hs=E01-HS1")["v"][OWN][1]
+    assert live(e01, "/", "")["k"]["ento-E01"] == ["", "hidden"]
     assert e01.get(f"/api/v1/values?tags={OWN}").json[0]["out_of_service"] is False
 
 
