@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rules.detectors import LimitDetector
-from rules.engine import CHANGES, AlarmEngine, _Hook
+from rules.engine import CHANGES, AlarmEngine
 from rules.events import AlarmEvent
 from tags import Quality, TagUpdate
 
@@ -44,9 +44,6 @@ def wire_gateway_status(alarms: AlarmEngine) -> list[str]:
         status = tag + suffix
         if status in alarms.gateway:
             continue
-        # The same wiring the engine gives configured <TAG>_ALM points (rules/engine.py _hooks).
-        alarms.gateway[status] = tag
-        alarms.table.gateway_points.add(tag)
-        alarms.routes.setdefault(status, []).append(_Hook(alarms._gateway_status))  # type: ignore[arg-type]
+        alarms.add_gateway_status(status, tag)
         added.append(status)
     return added

@@ -194,9 +194,19 @@ class AlarmEngine:
     def _hooks(self) -> None:
         """Gateway alarm-status and suppression-condition tags feed the table, beside any detectors of theirs."""
         for tag in self.gateway:
-            self.routes.setdefault(tag, []).append(_Hook(self._gateway_status))  # type: ignore[arg-type]
+            self._route_gateway_status(tag)
         for tag in self.suppress_tags:
             self.routes.setdefault(tag, []).append(_Hook(self._suppression))  # type: ignore[arg-type]
+
+    def add_gateway_status(self, status_tag: str, point: str) -> None:
+        """Feed ``status_tag`` (the gateway's own alarm state of ``point``) into the missed-alarm check,
+        as a configured ``<TAG>_ALM`` point is; for status tags the edge uplink adds (edge/crosscheck.py)."""
+        self.gateway[status_tag] = point
+        self.table.gateway_points.add(point)
+        self._route_gateway_status(status_tag)
+
+    def _route_gateway_status(self, tag: str) -> None:
+        self.routes.setdefault(tag, []).append(_Hook(self._gateway_status))  # type: ignore[arg-type]
 
     def _gateway_status(self, v: TagValue) -> None:
         self.table.gateway_status(self.gateway[v.tag], bool(v.value) and not v.quality & 0x80000000)
