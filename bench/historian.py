@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import os
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support")]
 import influxd as influxd_support  # noqa: E402
 
 from historian.config import HistorianConfig  # noqa: E402
+from historian.influx_backend import InfluxHistory  # noqa: E402
 from historian.rows import US, Row  # noqa: E402
 from historian.service import Historian  # noqa: E402
 from tags import Quality, TagBus, TagStore, TagUpdate  # noqa: E402
@@ -83,6 +85,15 @@ async def write_rate(h: Historian, points: int, seconds: float) -> float:
     if h.buffer is not None:
         h.forward_all()
     return count / elapsed
+
+
+def rows_in_backend(h: Historian, data_dir: Path) -> int:
+    """Raw rows the backend holds, counted by the backend itself."""
+    if isinstance(h.backend, InfluxHistory):
+        (series,) = h.backend.transport.query(f"SELECT count(value) FROM {h.backend.transport.source('raw', 'v')}")
+        return int(series["values"][0][1])
+    with sqlite3.connect(data_dir / h.config.sqlite.path) as conn:
+        return int(conn.execute("SELECT count(*) FROM raw").fetchone()[0])
 
 
 def fill_month(h: Historian, tags: list[str], start_s: int, days: int, step_s: int) -> int:
@@ -150,6 +161,10 @@ def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> None:
         h = Historian(config, data)
         h.setup()
         rate = asyncio.run(write_rate(h, args.points, args.seconds))
+        in_backend = rows_in_backend(h, data)
+        if in_backend != h.rows_recorded:  # the rate counts only what the backend really holds
+            raise SystemExit(f"{backend}: {h.rows_recorded} rows recorded but {in_backend} stored")
+        print(f"# {backend}: all {in_backend} recorded rows are in the backend", file=sys.stderr)
         print(f"BENCH {label}_write_points_per_s {rate:.0f} points/s")
 
         now = int(time.time()) // 3600 * 3600

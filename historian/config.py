@@ -60,6 +60,8 @@ class BufferOptions(Model):
     max_rows: Annotated[int, Field(ge=1_000)] = 50_000_000  # ≈ 40 min of 20,000 points/s
     warn_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.8  # alarm when the buffer is this full
     retry_s: Positive = 2.0  # first retry after a failed forward; doubles up to 60 s
+    # Parallel HTTP writes per forward: influxd works on one write request with about one core.
+    forward_connections: Annotated[int, Field(ge=1, le=8)] = 2
 
 
 class Retention(Model):

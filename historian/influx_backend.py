@@ -9,6 +9,7 @@ Retention is the server's job (retention policies / bucket rules set by ``setup`
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from historian.backend import BAD_BIT, ROLLUP_TIERS, TIER_INTERVAL_US, HistoryBackend
 from historian.influx_transport import InfluxTransport
@@ -17,6 +18,17 @@ from historian.rows import Bucket, Row
 
 WRITE_CHUNK = 5_000  # rows per HTTP write: influxd's sweet spot
 ROLLUP_SLICE_INTERVALS = 360  # intervals per rollup query: 6 h of minutes, 15 days of hours
+
+
+def split_lines(body: bytes, parts: int) -> list[bytes]:
+    """``body`` cut into at most ``parts`` pieces of about equal size, each ending on a whole line."""
+    out, start, step = [], 0, len(body) // parts + 1
+    while start < len(body):
+        cut = body.find(b"\n", start + step)
+        end = len(body) if cut < 0 else cut
+        out.append(body[start:end])
+        start = end + 1
+    return out or [body]
 
 
 def _point_filter(tags: Sequence[str]) -> str:
@@ -39,16 +51,31 @@ def _rows(tag: str, columns: list[str], values: list[list[object]]) -> Iterator[
 class InfluxHistory(HistoryBackend):
     name = "influxdb"
 
-    def __init__(self, transport: InfluxTransport) -> None:
+    def __init__(self, transport: InfluxTransport, connections: int = 1) -> None:
         self.transport = transport
+        self.connections = connections
+        self._writers = ThreadPoolExecutor(connections, thread_name_prefix="influx-write") if connections > 1 else None
 
     def write(self, rows: Sequence[Row]) -> None:
         for i in range(0, len(rows), WRITE_CHUNK):
             self.transport.write(encode_rows(rows[i : i + WRITE_CHUNK]), "raw")
 
     def write_encoded(self, body: bytes) -> None:
-        """Line protocol encoded earlier (the store-and-forward buffer keeps it encoded)."""
-        self.transport.write(body, "raw")
+        """Line protocol encoded earlier (the store-and-forward buffer keeps it encoded), sent over
+        ``connections`` parallel requests: influxd handles one write request on about one core, so a
+        single connection leaves the server's other cores idle. Returns when every part is stored;
+        if one fails the whole body is retried later, which the server stores once (series + time)."""
+        parts = split_lines(body, self.connections)
+        if self._writers is None or len(parts) == 1:
+            self.transport.write(body, "raw")
+            return
+        for future in [self._writers.submit(self.transport.write, part, "raw") for part in parts]:
+            future.result()
+
+    def close(self) -> None:
+        if self._writers is not None:
+            self._writers.shutdown(wait=True)
+        self.transport.close()
 
     def _series(self, influxql: str) -> Iterator[tuple[str, list[str], list[list[object]]]]:
         for series in self.transport.query(influxql):
@@ -117,6 +144,3 @@ class InfluxHistory(HistoryBackend):
 
     def purge(self, keep_from: dict[str, int]) -> None:
         """Nothing to do: the retention policies set up by the transport expire old data."""
-
-    def close(self) -> None:
-        self.transport.close()

@@ -9,6 +9,7 @@ A transport maps the historian's tiers (raw, 1m, 1h) to where the data lives and
 from __future__ import annotations
 
 import json
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Any
@@ -34,7 +35,16 @@ class InfluxTransport(ABC):
     def __init__(self, url: str, timeout_s: float) -> None:
         self.url = url.rstrip("/")
         self.timeout_s = timeout_s
-        self.session = requests.Session()
+        self._local = threading.local()  # a requests.Session is not thread-safe: one per thread
+        self._sessions: list[requests.Session] = []
+
+    @property
+    def session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            self._sessions.append(session)
+        return session
 
     @abstractmethod
     def setup(self, config: HistorianConfig) -> None:
@@ -80,7 +90,8 @@ class InfluxTransport(ABC):
         return f'"{self.database}"."{TIER_RP[tier]}"."{measurement}"'
 
     def close(self) -> None:
-        self.session.close()
+        for session in self._sessions:
+            session.close()
 
 
 class Influx1Transport(InfluxTransport):

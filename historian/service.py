@@ -47,7 +47,7 @@ def open_backend(config: HistorianConfig, data_dir: Path) -> HistoryBackend:
     from historian.influx_transport import Influx1Transport, Influx2Transport
 
     transport = Influx1Transport(config.influxdb1) if config.backend == "influxdb1" else Influx2Transport(config.influxdb2)
-    return InfluxHistory(transport)
+    return InfluxHistory(transport, config.buffer.forward_connections)
 
 
 class Historian:
