@@ -119,6 +119,16 @@ def timed_ms(fn) -> tuple[float, int]:
     return (time.perf_counter() - started) * 1000, n
 
 
+PEAK_OF_CHILD = """import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(usage.ru_maxrss)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def export_peak_mb(config_dir: Path, data_dir: Path, tags: list[str], start_s: int, end_s: int) -> tuple[float, int]:
     out = data_dir / "month.csv"
     env = {**os.environ, "SCADA_DATA_DIR": str(data_dir), "SCADA_CONFIG_DIR": str(config_dir)}
@@ -126,12 +136,13 @@ def export_peak_mb(config_dir: Path, data_dir: Path, tags: list[str], start_s: i
     args += ["--end", f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(end_s))}+00:00"]
     for tag in tags:
         args += ["-p", tag]
-    proc = subprocess.Popen([sys.executable, "-m", "scada.cli", "export", *args, "-o", str(out)], env=env, cwd=ROOT)
-    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak, not the largest of all children so far
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise SystemExit(f"scada export failed with exit status {proc.returncode}")
-    peak_kb = usage.ru_maxrss
+    # Linux keeps a process's peak RSS across fork+exec, so a child forked from this (large) process
+    # would report this process's size: a small launcher forks the export and reports its peak.
+    export = [sys.executable, "-m", "scada.cli", "export", *args, "-o", str(out)]
+    done = subprocess.run([sys.executable, "-c", PEAK_OF_CHILD, *export], env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"scada export failed with exit status {done.returncode}: {done.stderr[-2000:]}")
+    peak_kb = int(done.stdout.split()[-1])
     rows = sum(1 for _ in out.open(encoding="utf-8-sig")) - 1
     out.unlink()
     return peak_kb / 1024, rows
