@@ -130,8 +130,13 @@ def test_fault_alarm_is_acknowledged_with_a_note(system: System, browser) -> Non
     wait(lambda: "1" in css(browser, "#al-ack-msg")[0].text, what="acknowledged")
     assert active()["acknowledged"] is True
     screenshot(browser, "05-alarm-summary")
-    rows = api.get(f"{system.url}/api/v1/journal", params={"source": TAG}).json()
-    assert any(r["transition"] == "acknowledged" and r["note"] == "现场确认液位计故障 spike" and r["user"] == "e01-operator" for r in rows)
+
+    def journalled() -> bool:  # the journal is written in batches every 0.2 s
+        rows = api.get(f"{system.url}/api/v1/journal", params={"source": TAG}).json()
+        wanted = ("acknowledged", "现场确认液位计故障 spike", "e01-operator")
+        return any((r["transition"], r["note"], r["user"]) == wanted for r in rows)
+
+    wait(journalled, what="the acknowledgement with its note and user in the journal")
     open_page(browser, system, "/journal", "#jr-search")
     css(browser, "#jr-search")[0].click()
     wait(lambda: [r for r in css(browser, "#jr-table tr") if "acknowledged" in r.text], what="journal rows")
