@@ -29,6 +29,7 @@ from engineering.tree import Files, Loaded, load_tree, read_tree, write_tree
 from engineering.versions import Version, Versions
 from scada.config import ConfigError, Plant
 from scada.drivers.acquisition import health_tags
+from scada.gc_tuning import freeze_long_lived
 from scada.store import AuditEvent
 from tags import TagValue
 
@@ -120,6 +121,7 @@ async def hot_reload(sup: Any, actor: str = "system", reason: str = "reload") ->
             log.error("%s", line)
         return ReloadResult(False, errors)
     result = await switch(sup, loaded)
+    freeze_long_lived()  # the new configuration joins the frozen heap; the replaced one is collected
     await loop.run_in_executor(None, _keep_version, sup, result, actor, reason, None)
     log.info("configuration applied", extra={"ctx": {"hash": result.hash[:12], "version": result.version, **result.as_dict()["diff"]}})
     return result

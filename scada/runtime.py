@@ -25,6 +25,7 @@ from rules.engine import AlarmEngine
 from scada.config import Plant
 from scada.drivers.acquisition import Acquisition, health_tags
 from scada.errors import ScadaError
+from scada.gc_tuning import freeze_long_lived
 from scada.settings import Settings
 from scada.store import AuditEvent, AuditLog, connect, upgrade
 from scada.store.offline import OfflineLog
@@ -204,6 +205,7 @@ class Supervisor:
             recorder = asyncio.create_task(self._record_offline_episodes(edges), name="offline-episodes")
             self.acquisition.start()
             self.video = self._start_video()
+        freeze_long_lived()  # the configuration and everything built from it: no GC walks over it per sample
         log.info(
             "server running",
             extra={
