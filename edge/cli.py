@@ -14,9 +14,11 @@ from scada.settings import Settings
 def cmd_edge(args: argparse.Namespace, settings: Settings) -> int:
     from edge.gateway import EdgeGateway
     from scada.config import load_plant
+    from scada.gc_tuning import pause_until_frozen
     from scada.logs import setup_logging
 
     setup_logging(settings.log_level, settings.log_format)
+    pause_until_frozen()  # the gateway freezes its long-lived heap once built (scada/gc_tuning.py)
     plant = load_plant(settings.config_dir)
     gateway = EdgeGateway(plant, args.enterprise, settings.config_dir, settings.data_dir)
 

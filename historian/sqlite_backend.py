@@ -60,6 +60,9 @@ def _aggregate_sql(tier: str) -> str:
     return _FROM_RAW if tier == "raw" else _FROM_ROLLUP.format(table=f"agg_{tier}")
 
 
+_LOOKUP_TAGS = 500  # tags per IN (...) look-up, well inside SQLite's bound on parameters
+
+
 class SqliteHistory(HistoryBackend):
     name = "sqlite"
 
@@ -83,10 +86,12 @@ class SqliteHistory(HistoryBackend):
         missing = [t for t in dict.fromkeys(tags) if t not in self._ids]
         if missing and create:
             self._db.executemany("INSERT OR IGNORE INTO points(tag) VALUES (?)", [(t,) for t in missing])
-            self._ids.update(self._db.execute("SELECT tag, id FROM points").fetchall())
-        elif missing:  # another process may have written them since we looked
-            marks = ",".join("?" * len(missing))
-            self._ids.update(self._db.execute(f"SELECT tag, id FROM points WHERE tag IN ({marks})", missing).fetchall())
+        # Only the missing tags are read back (another process may have written them since we looked):
+        # re-reading the whole table per new tag made a fresh 440,000-point history crawl for minutes.
+        for i in range(0, len(missing), _LOOKUP_TAGS):
+            chunk = missing[i : i + _LOOKUP_TAGS]
+            marks = ",".join("?" * len(chunk))
+            self._ids.update(self._db.execute(f"SELECT tag, id FROM points WHERE tag IN ({marks})", chunk).fetchall())
         return [(t, self._ids[t]) for t in tags if t in self._ids]
 
     def write(self, rows: Sequence[Row]) -> None:

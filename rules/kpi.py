@@ -60,11 +60,11 @@ def scope(plant: Plant, level: str, code: str = "") -> tuple[Callable[[PointRef]
     if level not in tests:
         raise ValueError(f"scope must be one of {', '.join(SCOPES)}, not {level!r}")
     test = tests[level]
-    enterprises = {
-        e.enterprise.code
-        for e in plant.enterprises
-        if level == "city" or any(test(p) for p in plant.points if p.enterprise.code == e.enterprise.code)
-    }
+    # One pass over the points (not one per enterprise: 440,000 points × 440 enterprises took minutes).
+    if level == "city":
+        enterprises = {e.enterprise.code for e in plant.enterprises}
+    else:
+        enterprises = {p.enterprise.code for p in plant.points if test(p)}
     return test, enterprises
 
 

@@ -101,11 +101,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     import asyncio
 
     from scada.config import load_plant
+    from scada.gc_tuning import pause_until_frozen
     from scada.logs import setup_logging
     from scada.runtime import Supervisor
 
     settings = _settings(args)
     setup_logging(settings.log_level, settings.log_format)
+    pause_until_frozen()  # the server freezes its long-lived heap once built (scada/gc_tuning.py)
     plant = load_plant(settings.config_dir)
     asyncio.run(Supervisor(settings, plant).run(args.duration))
     return 0

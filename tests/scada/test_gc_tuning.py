@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from scada.gc_tuning import freeze_long_lived
+from scada.gc_tuning import freeze_long_lived, pause_until_frozen
 
 
 class Node:
@@ -20,6 +20,7 @@ class Node:
 def unfrozen() -> Iterator[None]:
     yield
     gc.unfreeze()
+    gc.enable()
 
 
 def test_what_exists_is_frozen_and_later_cycles_are_still_collected() -> None:
@@ -42,3 +43,10 @@ def test_a_replaced_configuration_in_a_cycle_is_freed_by_the_next_freeze() -> No
     assert gone() is not None  # a frozen cycle is never scanned
     freeze_long_lived()  # what the reload calls
     assert gone() is None
+
+
+def test_start_up_runs_without_collections_until_the_freeze() -> None:
+    pause_until_frozen()
+    assert not gc.isenabled()
+    freeze_long_lived()
+    assert gc.isenabled()
