@@ -14,7 +14,8 @@ gateways at once, on the wall clock; the average includes the bursts). Processes
   ``scada.db`` in its data folder) and runs the alarm engine on every live value;
 - ``--simulators`` processes of ``python -m edge.synthetic --mode random``, the gateways shared
   among them (real ``Uplink``s: fsync'd disk spool — in /dev/shm, see ``--spool-dir`` — QoS 1,
-  end-to-end acknowledgement). They stand for the enterprises' own machines but use this one's CPU.
+  end-to-end acknowledgement). They stand for the enterprises' own machines but use this one's CPU,
+  at ``--simulator-nice`` (10): the broker and the workers, the system measured, come first.
 
 Steady state, not a first start: each worker's historian already knows its points (``--fresh-history``
 to start empty) and last month's district reports are not made at start (``--monthly-reports`` to make
@@ -500,6 +501,7 @@ def worker_argv(config: Path, data: Path, name: str) -> list[str]:
 
 def simulator_argv(config: Path, data: Path, spec: Path, args: argparse.Namespace) -> list[str]:
     return [
+        "nice", "-n", str(args.simulator_nice),
         sys.executable, "-m", "edge.synthetic", f"--config-dir={config}", f"--data-dir={data}", f"--gateways={spec}",
         "--mode=random", f"--burst={args.burst}", f"--burst-s={args.burst_s}", f"--burst-every-s={args.burst_every_s}",
         f"--duration={args.warmup_s + args.duration + 300}",  # a safety net: the bench stops them long before
@@ -672,6 +674,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--batch-delay-s", type=float, default=1.0, help="uplink.yaml batch.max_delay_s of the gateways [default: 1.0]")
     p.add_argument("--startup-timeout-s", type=float, default=900.0, help="give up when the workers are not up by then [default: 900]")
     p.add_argument("--progress-every-s", type=float, default=30.0, help="a progress line this often [default: 30]")
+    p.add_argument(
+        "--simulator-nice",
+        type=int,
+        default=10,
+        help="niceness of the simulator processes: they stand for the enterprises' own machines, so the broker and the "
+        "workers (the system measured) get this machine's CPU first; samples a simulator makes late carry their late "
+        "source time, what waits in it after that counts in the latency [default: 10; 0: equal shares]",
+    )
     p.add_argument(
         "--spool-dir",
         default="/dev/shm",
