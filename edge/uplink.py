@@ -6,7 +6,10 @@ end to end (``{prefix}/_ack/{enterprise}``: the highest contiguous sequence numb
 in the historian) — a broker PUBACK only means the broker has it, not that a worker stored it.
 Without ack progress for ``ack_timeout_s``, or after a reconnect, everything unacknowledged is
 published again from the oldest: the central drops what it already has, so nothing is lost and
-nothing is stored twice. A batch published more than ``late_after_s`` after it was made is
+nothing is stored twice. Each re-send without progress since doubles the timeout (up to
+``MAX_ACK_TIMEOUT_FACTOR`` ×): a central that is slow, not gone, is not buried under copies of
+what it is still working through (seen in bench/national.py: re-sends fed on themselves until p99
+was 25 s); the first acknowledgement that moves resets it. A batch published more than ``late_after_s`` after it was made is
 flagged ``late`` (the central then writes it to history without re-running alarms on it).
 """
 
@@ -30,6 +33,7 @@ from scada.drivers.backoff import Backoff
 from tags import TagUpdate
 
 log = logging.getLogger(__name__)
+MAX_ACK_TIMEOUT_FACTOR = 8  # ack_timeout_s doubles per re-send without progress, up to this multiple
 
 
 class Uplink:
@@ -57,6 +61,7 @@ class Uplink:
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._progress_at = 0.0
+        self.ack_timeout_s = config.ack_timeout_s  # doubled after each re-send without progress, reset by progress
         self._stopping = False
         self.stats = {"batches_stored": 0, "samples_stored": 0, "published": 0, "resends": 0, "refused_samples": 0, "acked": self.acked}
         self.link: MqttLink | None = None
@@ -132,6 +137,7 @@ class Uplink:
         self.acked = self.stats["acked"] = seq
         self.sent_through = max(self.sent_through, seq)
         self._progress_at = self._now()
+        self.ack_timeout_s = self.config.ack_timeout_s
         self._io.submit(self.spool.remove_through, seq)
         self._poke()
 
@@ -140,6 +146,13 @@ class Uplink:
             self.stats["resends"] += 1
         self.sent_through = self.acked
         self._progress_at = self._now()
+
+    def _resend_if_stalled(self) -> None:
+        """No acknowledgement progress within the (backed-off) timeout: publish the unacknowledged again."""
+        if self.sent_through > self.acked and self._now() - self._progress_at > self.ack_timeout_s:
+            log.info("no acknowledgement in time; publishing again", extra={"ctx": {"from_seq": self.acked + 1}})
+            self._rewind()
+            self.ack_timeout_s = min(2 * self.ack_timeout_s, MAX_ACK_TIMEOUT_FACTOR * self.config.ack_timeout_s)
 
     def _poke(self) -> None:
         if self._wake is not None:
@@ -164,9 +177,7 @@ class Uplink:
             self._wake.clear()
             if not self.link.connected:
                 continue
-            if self.sent_through > self.acked and self._now() - self._progress_at > self.config.ack_timeout_s:
-                log.info("no acknowledgement in time; publishing again", extra={"ctx": {"from_seq": self.acked + 1}})
-                self._rewind()
+            self._resend_if_stalled()
             room = self.config.window - (self.sent_through - self.acked)
             if room <= 0:
                 continue
