@@ -144,6 +144,12 @@ def test_fault_alarm_is_acknowledged_with_a_note(system: System, browser) -> Non
 
 
 def test_trend_is_exported_to_a_file(system: System, browser) -> None:  # type: ignore[no-untyped-def]
+    api = system.api("e01-operator")
+
+    def recorded() -> int:  # the system may have just started: wait until the point has some history to export
+        return len(api.get(f"{system.url}/api/v1/history", params={"tags": TAG, "mode": "raw"}).json()["rows"])
+
+    wait(lambda: recorded() > 5, timeout=60, what="more than five recorded samples of the point")
     sign_in(browser, system, "e01-operator")
     open_page(browser, system, f"/trends?tags={TAG}", "#tr-graph .main-svg")
     wait(lambda: css(browser, "#tr-graph .scatterlayer .trace"), what="a trace")
