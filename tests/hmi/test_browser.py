@@ -128,7 +128,8 @@ def test_fault_alarm_is_acknowledged_with_a_note(system: System, browser) -> Non
     css(browser, "#al-note")[0].send_keys("现场确认液位计故障 spike")
     css(browser, "#al-ack")[0].click()
     wait(lambda: "1" in css(browser, "#al-ack-msg")[0].text, what="acknowledged")
-    assert active()["acknowledged"] is True
+    # The proof is the journal below: the alarm's current state can already have moved on (the spiking value can
+    # escalate it or start a new occurrence, which need a new acknowledgement; once seen in CI as not acknowledged).
     screenshot(browser, "05-alarm-summary")
 
     def journalled() -> bool:  # the journal is written in batches every 0.2 s

@@ -32,9 +32,9 @@ async def test_each_fault_is_reported_within_its_hold_time(fault: str, tmp_path:
     assert {s for t, s in samples if t < FAULT_AT} == {"ok"}
     detected = first(samples, status)
     assert detected is not None, samples
-    # A frozen picture needs two samples of it to compare; a file read under CPU load can land on the frame before the
-    # freeze, so that one fault may take one more check interval.
-    slack = cam.check_interval_s * (2 if fault == "freeze" else 1)
+    # A frozen picture needs two samples of it to compare; a file read under CPU load can land on a frame before the
+    # freeze (seen in CI: one and two intervals late), so that one fault may take two more check intervals.
+    slack = cam.check_interval_s * (3 if fault == "freeze" else 1)
     assert FAULT_AT + hold <= detected <= FAULT_AT + hold + slack, samples
     assert {s for t, s in samples if t >= detected} == {status}  # and it stays
 
