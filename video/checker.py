@@ -19,7 +19,6 @@ Both Good once decided (Bad_WaitingForInitialData before), Bad_OutOfService for 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -32,6 +31,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from scada.drivers.backoff import Backoff
+from scada.tasks import cancel_and_wait
 from tags import Quality, TagUpdate
 from video.availability import AvailabilityTracker
 from video.capture import file_path, with_credentials
@@ -264,11 +264,7 @@ class VideoChecker:
 
     async def stop(self) -> None:
         tasks = [s.task for s in self.states.values() if s.task is not None] + ([self._flusher] if self._flusher else [])
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.gather(*(cancel_and_wait(task) for task in tasks))  # a check can lose a cancellation in a timeout
         for s in self.states.values():
             s.task = None
         self._flusher = None

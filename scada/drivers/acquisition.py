@@ -7,8 +7,6 @@ driver in its own task (one slow or dead device never delays another).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import time
 from collections.abc import Callable
 
@@ -17,11 +15,9 @@ from scada.config.schema import ModbusDevice
 from scada.drivers.health import DeviceHealth, GatewayHealth, Publish, device_tag, gateway_tag
 from scada.drivers.modbus import ModbusDriver
 from scada.drivers.opcua import OpcUaDriver
+from scada.tasks import cancel_and_wait
 
 Driver = ModbusDriver | OpcUaDriver
-
-log = logging.getLogger(__name__)
-STOP_RETRY_S = 1.0  # how long a stopping driver gets before its cancellation is repeated
 
 
 def health_tags(plant: Plant) -> list[str]:
@@ -106,20 +102,5 @@ def _signature(device: object, refs: list[PointRef], periods: dict[str, float]) 
 
 
 async def _stop_driver(driver: Driver, task: asyncio.Task[None]) -> None:
-    """Cancel a driver and wait until it has ended.
-
-    pymodbus can swallow a cancellation and wait on the request it interrupted, and on Python 3.11
-    a cancellation that coincides with an ``asyncio.timeout`` expiry can be lost altogether; so the
-    connection is closed (which fails the pending request) and the cancellation repeated until the
-    task is really done, instead of awaiting it once and hanging forever.
-    """
-    attempts = 0
-    while not task.done():
-        if attempts == 1:
-            log.warning("driver did not stop on the first cancellation; repeating", extra={"ctx": {"device": driver.health.tag}})
-        task.cancel()
-        driver.close_connection()
-        await asyncio.wait({task}, timeout=STOP_RETRY_S)
-        attempts += 1
-    with contextlib.suppress(asyncio.CancelledError):
-        task.result()
+    """Cancel a driver until it has ended; closing its connection fails the request it may wait on."""
+    await cancel_and_wait(task, driver.close_connection, driver.health.tag)
