@@ -295,7 +295,7 @@ class EdgeIngest:
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await asyncio.get_running_loop().run_in_executor(None, self.link.stop, [(topics.worker(self.prefix, self.worker_id), b"")])
+            await self.link.stop([(topics.worker(self.prefix, self.worker_id), b"")])
 
     def stop(self) -> None:
         self._stopping = True

@@ -46,10 +46,11 @@ class Spool(DiskBuffer):
 
     def remove_through(self, seq: int) -> int:
         """The central has every batch up to ``seq``: forget them; returns how many were removed."""
-        with self._lock:
-            self._db.execute("BEGIN")
-            rows, count = self._db.execute("SELECT coalesce(sum(rows), 0), count(*) FROM batches WHERE seq <= ?", (seq,)).fetchone()
-            self._db.execute("DELETE FROM batches WHERE seq <= ?", (seq,))
-            self._db.execute("COMMIT")
+        with self._lock:  # no fsync (as DiskBuffer.remove): a deletion lost in a crash re-sends what the central drops
+            db = self._unsynced
+            db.execute("BEGIN")
+            rows, count = db.execute("SELECT coalesce(sum(rows), 0), count(*) FROM batches WHERE seq <= ?", (seq,)).fetchone()
+            db.execute("DELETE FROM batches WHERE seq <= ?", (seq,))
+            db.execute("COMMIT")
             self._rows -= rows
             return count

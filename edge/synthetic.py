@@ -49,7 +49,7 @@ class RandomSource:
         self.uplink, self.tags, self.rate = uplink, list(tags), rate
         self.burst, self.burst_s, self.burst_every_s = burst, burst_s, burst_every_s
         self.values = {t: 50.0 for t in self.tags}
-        self.sent = 0
+        self.sent, self.owed = 0, 0.0
         self._rng = random.Random(hash(uplink.enterprise))
 
     def factor(self, t: float) -> float:
@@ -57,21 +57,36 @@ class RandomSource:
             return self.burst
         return 1.0
 
-    async def run(self) -> None:
-        tick, owed, rng = 0.1, 0.0, self._rng
-        await asyncio.sleep(rng.random() * tick)  # gateways do not all tick together
-        while True:
+    def step(self, now: float, tick: float) -> None:
+        """Offer what is owed for one tick of ``tick`` seconds ending at ``now``."""
+        self.owed += self.rate * self.factor(now) * tick
+        n = int(self.owed)
+        if not n:
+            return
+        self.owed -= n
+        rng, values = self._rng, self.values
+        batch = []
+        for tag in rng.choices(self.tags, k=n):
+            v = values[tag] = round(values[tag] + rng.uniform(-1, 1), 3)
+            batch.append(TagUpdate(tag, v, GOOD, now))
+        self.uplink.offer(batch)
+        self.sent += n
+
+
+async def tick_all(sources: Sequence[RandomSource], tick: float = 0.1, slots: int = 10) -> None:
+    """Every random gateway of the process on one timer — a timer per gateway cost more CPU than the
+    gateways' work — in ``slots`` groups spread over the tick, so their batches do not all start together."""
+    groups = [sources[i::slots] for i in range(min(slots, len(sources)))]
+    start, k = time.time(), 0
+    while True:
+        for i, group in enumerate(groups):
+            ahead = start + (k + i / len(groups)) * tick - time.time()
+            if ahead > 0:
+                await asyncio.sleep(ahead)
             now = time.time()
-            owed += self.rate * self.factor(now) * tick
-            n, owed = int(owed), owed - int(owed)
-            batch = []
-            for tag in rng.choices(self.tags, k=n) if n else ():
-                v = self.values[tag] = round(self.values[tag] + rng.uniform(-1, 1), 3)
-                batch.append(TagUpdate(tag, v, GOOD, now))
-            if batch:
-                self.uplink.offer(batch)
-                self.sent += n
-            await asyncio.sleep(tick - (time.time() - now) % tick)
+            for s in group:
+                s.step(now, tick)
+        k += 1
 
 
 async def run_gateways(args: argparse.Namespace, config: UplinkConfig) -> dict[str, object]:
@@ -92,7 +107,10 @@ async def run_gateways(args: argparse.Namespace, config: UplinkConfig) -> dict[s
     if args.duration:
         loop.call_later(args.duration, stop.set)
     runs = [asyncio.create_task(u.run()) for u in uplinks]
-    feeds = [asyncio.create_task(s.run()) for s in sources]
+    if args.mode == "counting":
+        feeds = [asyncio.create_task(s.run()) for s in sources if isinstance(s, CountingSource)]
+    else:
+        feeds = [asyncio.create_task(tick_all([s for s in sources if isinstance(s, RandomSource)]))]
     done = asyncio.gather(*feeds)
     if args.mode == "counting":
         await asyncio.wait([done, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)

@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -57,9 +58,11 @@ class Uplink:
         self._pending: list[TagUpdate] = []
         self._pending_at = 0.0
         self._io = ThreadPoolExecutor(1, thread_name_prefix="ThreadPoolExecutor-edge-spool")  # one thread: pushes stay in order
-        self._writes: set[Future[bool]] = set()
+        self._writes: set[Future[Batch | None]] = set()
+        self._fresh: deque[Batch] = deque()  # stored, not yet published (in order)
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._cut_timer: asyncio.TimerHandle | None = None
         self._progress_at = 0.0
         self.ack_timeout_s = config.ack_timeout_s  # doubled after each re-send without progress, reset by progress
         self._stopping = False
@@ -82,9 +85,25 @@ class Uplink:
         """Queue samples of this enterprise; a batch is cut at ``max_samples`` or after ``max_delay_s``."""
         if not self._pending:
             self._pending_at = self.clock()
+            self._arm_cut(self.config.batch.max_delay_s)
         self._pending.extend(samples)
         if len(self._pending) >= self.config.batch.max_samples:
             self.flush()
+
+    def _arm_cut(self, delay_s: float) -> None:
+        """A timer for the oldest waiting sample's batch (one per uplink, only while samples wait)."""
+        if self._cut_timer is None and self._loop is not None:
+            self._cut_timer = self._loop.call_later(max(0.0, delay_s), self._cut_due)
+
+    def _cut_due(self) -> None:
+        self._cut_timer = None
+        if not self._pending:
+            return
+        waited = self.clock() - self._pending_at
+        if waited >= self.config.batch.max_delay_s - 0.001:
+            self.flush()
+        else:  # cut by size meanwhile: these samples came later
+            self._arm_cut(self.config.batch.max_delay_s - waited)
 
     def flush(self) -> None:
         """Cut the waiting samples into batches and hand them to the disk (in order, on the spool thread)."""
@@ -96,21 +115,43 @@ class Uplink:
             self._writes.add(fut)
             fut.add_done_callback(self._stored)
 
-    def _store(self, body: bytes, samples: int, made_ms: int) -> bool:
-        if self.spool.push(body, samples, made_ms):
+    def _store(self, body: bytes, samples: int, made_ms: int) -> Batch | None:
+        seq = self.spool.push(body, samples, made_ms)
+        if seq is not None:
             self.stats["batches_stored"] += 1
             self.stats["samples_stored"] += samples
-            return True
+            return Batch(seq, samples, made_ms, body)
         if not self.stats["refused_samples"]:
             log.error("edge buffer full: new batches refused", extra={"ctx": {"enterprise": self.enterprise}})
         self.stats["refused_samples"] += samples
-        return False
+        return None
 
-    def _stored(self, fut: Future[bool]) -> None:
+    def _stored(self, fut: Future[Batch | None]) -> None:
         self._writes.discard(fut)
         loop = self._loop
         if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._poke)
+            with contextlib.suppress(RuntimeError):  # closed meanwhile (shutdown)
+                loop.call_soon_threadsafe(self._fresh_batch, fut.result())
+
+    def _fresh_batch(self, batch: Batch | None) -> None:
+        """A batch just stored: keep it in memory for the sender, which then need not read it back from disk."""
+        if batch is not None:
+            if len(self._fresh) >= self.config.window:  # not being sent (link down): the disk has them
+                self._fresh.clear()
+            self._fresh.append(batch)
+        self._poke()
+
+    def _take_fresh(self, start: int, room: int) -> list[Batch] | None:
+        """The batches after ``start`` from memory, or None when memory does not hold the next one."""
+        fresh = self._fresh
+        while fresh and fresh[0].seq <= start:
+            fresh.popleft()
+        if not fresh or fresh[0].seq != start + 1:
+            return None
+        out: list[Batch] = []
+        while fresh and len(out) < room and fresh[0].seq == start + 1 + len(out):
+            out.append(fresh.popleft())
+        return out
 
     # -- MQTT callbacks (event loop) -------------------------------------------------------------
 
@@ -154,6 +195,19 @@ class Uplink:
             self._rewind()
             self.ack_timeout_s = min(2 * self.ack_timeout_s, MAX_ACK_TIMEOUT_FACTOR * self.config.ack_timeout_s)
 
+    def _until_resend(self) -> float | None:
+        """Seconds until unacknowledged batches are due again (None: nothing in flight, wait for news)."""
+        if self.sent_through <= self.acked:
+            return None
+        return max(0.0, self._progress_at + self.ack_timeout_s - self._now()) + 0.01
+
+    async def _wait_wake(self, timeout_s: float | None) -> None:
+        assert self._wake is not None
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout_s):
+                await self._wake.wait()
+        self._wake.clear()
+
     def _poke(self) -> None:
         if self._wake is not None:
             self._wake.set()
@@ -172,9 +226,7 @@ class Uplink:
         assert self.link is not None and self._wake is not None
         loop = asyncio.get_running_loop()
         while not self._stopping:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), 0.25)
-            self._wake.clear()
+            await self._wait_wake(self._until_resend())
             if not self.link.connected:
                 continue
             self._resend_if_stalled()
@@ -182,7 +234,9 @@ class Uplink:
             if room <= 0:
                 continue
             start = self.sent_through
-            batches = await loop.run_in_executor(self._io, self.spool.after, start, room)
+            batches = self._take_fresh(start, room)
+            if batches is None:
+                batches = await loop.run_in_executor(self._io, self.spool.after, start, room)
             if self.sent_through != start:  # rewound while reading: read again from the new place
                 self._wake.set()
                 continue
@@ -207,9 +261,7 @@ class Uplink:
             while not self._stopping:
                 batches = await loop.run_in_executor(self._io, self.spool.after, self.acked, 1)
                 if not batches:
-                    self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), 0.5)
+                    await self._wait_wake(0.5)
                     continue
                 try:
                     acked = await loop.run_in_executor(None, pusher.push, self.message(batches[0]))
@@ -223,12 +275,6 @@ class Uplink:
         finally:
             pusher.close()
 
-    async def _cut(self) -> None:
-        while not self._stopping:
-            await asyncio.sleep(min(0.1, self.config.batch.max_delay_s / 2))
-            if self._pending and self.clock() - self._pending_at >= self.config.batch.max_delay_s:
-                self.flush()
-
     async def run(self) -> None:
         """Cut, store and send until ``stop``; then store what is waiting and disconnect (announcing the
         gateway offline). Unacknowledged batches stay on disk for the next start."""
@@ -237,19 +283,21 @@ class Uplink:
         if self.link is not None:
             self.link.subscribe([topics.ack(self.prefix, self.enterprise)])
             self.link.start()
-        sender = self._send_mqtt() if self.link is not None else self._send_http()
-        tasks = [asyncio.create_task(sender, name="edge-send"), asyncio.create_task(self._cut(), name="edge-cut")]
+        if self._pending:  # offered before the loop ran
+            self._arm_cut(self.config.batch.max_delay_s - (self.clock() - self._pending_at))
+        sender = asyncio.create_task(self._send_mqtt() if self.link is not None else self._send_http(), name="edge-send")
         try:
-            await tasks[0]  # the sender ends on stop(); the cutter is cancelled then
+            await sender  # ends on stop()
         finally:
             self._stopping = True
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
+            if self._cut_timer is not None:
+                self._cut_timer.cancel()
             self.flush()
             await self._loop.run_in_executor(self._io, lambda: None)  # every store submitted before has finished
             if self.link is not None:
-                await self._loop.run_in_executor(None, self.link.stop, [(self.status_topic, b"0")])
+                await self.link.stop([(self.status_topic, b"0")])
             self._io.shutdown(wait=True)
             self.spool.close()
 

@@ -54,15 +54,15 @@ class DiskBuffer:
     def fill(self) -> float:
         return self._rows / self.max_rows
 
-    def push(self, body: bytes, rows: int, min_t: int) -> bool:
-        """Keep a batch; False (and counted) when the buffer is full."""
+    def push(self, body: bytes, rows: int, min_t: int) -> int | None:
+        """Keep a batch; returns its sequence number, None (and counted) when the buffer is full."""
         with self._lock:
             if self._rows + rows > self.max_rows:
                 self.refused_rows += rows
-                return False
-            self._db.execute("INSERT INTO batches(rows, min_t, body) VALUES (?, ?, ?)", (rows, min_t, body))
+                return None
+            seq = self._db.execute("INSERT INTO batches(rows, min_t, body) VALUES (?, ?, ?)", (rows, min_t, body)).lastrowid
             self._rows += rows
-            return True
+            return seq
 
     def oldest(self, max_rows: int = 1) -> list[Batch]:
         """The oldest batches, in order, together at most ``max_rows`` rows (always at least one if any)."""

@@ -70,7 +70,11 @@ class Historian:
         self._state_path = data_dir / "historian-state.json"
         self._watermarks = self._load_state()
         self._dirty_from: int | None = None  # oldest source time written since the last rollup
+        self._dirty_lock = threading.Lock()  # set by the writer and forwarder, taken by the rollup
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="historian-writer")
+        # Rollups and retention on their own thread: at 440,000 points a rollup takes seconds, and on the
+        # writer thread it held up every store (edge ingest acknowledges only stored batches) that long.
+        self._maintainer = ThreadPoolExecutor(1, thread_name_prefix="historian-maintenance")
         self._forwarder = ThreadPoolExecutor(1, thread_name_prefix="historian-forwarder")
         self._in_flight: list[asyncio.Future[None]] = []
         self._remote_ready = False  # databases/retention created on the remote
@@ -115,12 +119,13 @@ class Historian:
         if self.buffer is None:
             self.backend.write(rows)
             self._note_written(min_t)
-        elif not self.buffer.push(encode_rows(rows), len(rows), min_t):
+        elif self.buffer.push(encode_rows(rows), len(rows), min_t) is None:
             log.error("historian buffer full: %d rows refused", len(rows), extra={"ctx": {"refused_total": self.buffer.refused_rows}})
         self.rows_recorded += len(rows)
 
     def _note_written(self, min_t: int) -> None:
-        self._dirty_from = min_t if self._dirty_from is None else min(self._dirty_from, min_t)
+        with self._dirty_lock:
+            self._dirty_from = min_t if self._dirty_from is None else min(self._dirty_from, min_t)
 
     def forward_once(self) -> int:
         """Send the oldest buffered batch to the remote; rows sent (0 when empty). Raises HistorianUnavailable."""
@@ -176,7 +181,8 @@ class Historian:
     def roll_up(self) -> None:
         """Bring every rollup tier up to the last complete interval; re-do intervals that got late data."""
         now = self.now_us() - round(self.config.batch.max_delay_s * US) - 5 * US  # let the last batch land
-        dirty, self._dirty_from = self._dirty_from, None
+        with self._dirty_lock:  # what is written from here on is rolled up (again) next time
+            dirty, self._dirty_from = self._dirty_from, None
         for tier in ROLLUP_TIERS:
             interval = TIER_INTERVAL_US[tier]
             start = self._watermarks.get(tier, now - FRESH_START_LOOKBACK_US)
@@ -304,15 +310,15 @@ class Historian:
             self.status.update(self.buffer.fill, remote_online, self.buffer.refused_rows)
 
     async def maintain(self) -> None:
-        """Rollups every ``rollup_every_s``, retention once an hour (both on the writer thread)."""
+        """Rollups every ``rollup_every_s``, retention once an hour (on the maintenance thread)."""
         loop = asyncio.get_running_loop()
         last_purge = 0.0
         while True:
             await asyncio.sleep(self.config.rollup_every_s)
             try:
-                await loop.run_in_executor(self._writer, self.roll_up)
+                await loop.run_in_executor(self._maintainer, self.roll_up)
                 if loop.time() - last_purge >= 3600:
-                    await loop.run_in_executor(self._writer, self.purge)
+                    await loop.run_in_executor(self._maintainer, self.purge)
                     last_purge = loop.time()
             except HistorianUnavailable as exc:
                 log.warning("rollup postponed: remote historian unreachable", extra={"ctx": {"error": str(exc)}})
@@ -343,6 +349,7 @@ class Historian:
     def close(self) -> None:
         self._writer.shutdown(wait=True)
         self._forwarder.shutdown(wait=True)
+        self._maintainer.shutdown(wait=True)
         if self.buffer is not None:
             self.buffer.close()
         self.backend.close()
