@@ -10,8 +10,10 @@ gateways at once, on the wall clock; the average includes the bursts). Processes
 - a private ``mosquitto`` on a free loopback port, a password per gateway and the ACL of
   ``edge.topics.acl`` (as in production);
 - ``--workers`` central workers, ``scada run --source mqtt`` each, splitting the enterprises; each
-  keeps its embedded default stores (SQLite historian ``history.db`` and relational store
-  ``scada.db`` in its data folder) and runs the alarm engine on every live value;
+  writes history to the production store, InfluxDB (a private ``influxd`` on a free loopback port,
+  ``max-values-per-tag = 0``, a database per worker; ``--historian sqlite``: the embedded default
+  ``history.db`` instead), keeps its relational store ``scada.db`` (SQLite) in its data folder and
+  runs the alarm engine on every live value;
 - ``--simulators`` processes of ``python -m edge.synthetic --mode random``, the gateways shared
   among them (real ``Uplink``s: fsync'd disk spool — in /dev/shm, see ``--spool-dir`` — QoS 1,
   end-to-end acknowledgement). They stand for the enterprises' own machines but use this one's CPU,
@@ -63,6 +65,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 
+import influxd as influxd_support  # noqa: E402
 import mosquitto as mosquitto_support  # noqa: E402
 import paho.mqtt.client as mqtt  # noqa: E402
 from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
@@ -70,8 +73,9 @@ from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
 from edge import topics  # noqa: E402
 from edge.membership import assign  # noqa: E402
 from edge.stats import Histogram  # noqa: E402
+from historian.config import load_historian_config  # noqa: E402
 from historian.rows import US, Row  # noqa: E402
-from historian.sqlite_backend import SqliteHistory  # noqa: E402
+from historian.service import Historian  # noqa: E402
 from tags import Quality  # noqa: E402
 
 DISTRICTS = ("FS", "DX", "SY", "TZ", "JK")
@@ -190,17 +194,29 @@ def write_gateways(path: Path, codes: list[str], tags: dict[str, list[str]], rat
     path.write_text(json.dumps(spec))
 
 
-def seed_history(data: Path, tags: list[str]) -> None:
+def worker_config(config: Path, name: str, influx_url: str) -> Path:
+    """The worker's configuration: the country's, with InfluxDB as its historian (a database per worker) unless
+    the embedded SQLite default is measured (``influx_url`` empty)."""
+    if not influx_url:
+        return config
+    own = config.parent / f"config-{name}"
+    shutil.copytree(config, own)
+    (own / "historian.yaml").write_text(f"backend: influxdb1\ninfluxdb1: {{url: '{influx_url}', database: national_{name}}}\n")
+    return own
+
+
+def seed_history(config: Path, data: Path, tags: list[str]) -> None:
     """A worker's historian as after its first day: every point of its share known (one value of yesterday each).
-    A new history.db learns a point when it first reports, and re-reads its whole points table whenever a batch
-    brings a point it has not seen — for 440,000 points reporting every 47 s, that is nearly every commit of the
-    first ten minutes (``--fresh-history`` measures that)."""
+    A new history learns a point when it first reports (a new SQLite history.db looks each new one up, a new
+    InfluxDB series is indexed) — for 440,000 points reporting every 47 s, nearly every write of the first ten
+    minutes brings new points (``--fresh-history`` measures that)."""
     t = round((time.time() - 86400) * US)
-    history = SqliteHistory(data / "history.db")  # the path of the default historian.yaml, in the worker's data folder
+    historian = Historian(load_historian_config(config), data)
     try:
-        history.write([Row(tag, t, 50.0, int(Quality.GOOD), t) for tag in tags])
+        historian.setup()  # InfluxDB: the database and its retention policies
+        historian.backend.write([Row(tag, t, 50.0, int(Quality.GOOD), t) for tag in tags])
     finally:
-        history.close()
+        historian.close()
 
 
 # -- processes ---------------------------------------------------------------------------------
@@ -545,20 +561,28 @@ def run(args: argparse.Namespace) -> None:
         codes = [f"N{n:0{len(str(args.enterprises))}d}" for n in range(args.enterprises)]
         users = {c: GATEWAY_PASSWORD for c in codes} | {"worker": WORKER_PASSWORD}
         broker = mosquitto_support.Mosquitto(work / "broker", users=users, acl=topics.acl(PREFIX))
+        influx = influxd_support.Influxd(work / "influxd") if args.historian == "influxdb" else None
         try:
             t = time.perf_counter()
             tags = write_country(config, args.enterprises, per_ent, broker.port, args.batch_delay_s, args.monthly_reports)
             print(f"configuration written in {time.perf_counter() - t:.1f} s ({work})", flush=True)
             broker.start()
             assert broker.proc is not None
+            services = {"broker": broker.proc.pid}
+            if influx is not None:
+                influx.start()
+                assert influx.proc is not None
+                services["influxd"] = influx.proc.pid
+            print(f"historian: {f'InfluxDB at {influx.url}, a database per worker' if influx else 'SQLite (embedded)'}", flush=True)
             listener = StatsListener(broker.port)
             names = [f"w{i + 1}" for i in range(args.workers)]
+            configs = {name: worker_config(config, name, influx.url if influx else "") for name in names}
             if not args.fresh_history:
                 t = time.perf_counter()
                 for name, share in assign(codes, names).items():
-                    seed_history(work / name, [tag for c in sorted(share) for tag in tags[c]])
+                    seed_history(configs[name], work / name, [tag for c in sorted(share) for tag in tags[c]])
                 print(f"historians seeded with their points in {time.perf_counter() - t:.1f} s (steady state; --fresh-history: not)")
-            workers = [children.start(name, worker_argv(config, work / name, name)) for name in names]
+            workers = [children.start(name, worker_argv(configs[name], work / name, name)) for name in names]
             startup = wait_ready(listener, children, names, args.enterprises, args.startup_timeout_s)
             print(f"workers ready after {max(startup.values()):.1f} s", flush=True)
 
@@ -578,7 +602,7 @@ def run(args: argparse.Namespace) -> None:
                 )
 
             t_start = time.time()
-            before = {c.name: usage(c.pid) for c in children.items} | {"broker": usage(broker.proc.pid)}
+            before = {c.name: usage(c.pid) for c in children.items} | {k: usage(pid) for k, pid in services.items()}
             print(f"measuring {args.duration:g} s", flush=True)
             last = t_start
             while (now := time.time()) < t_start + args.duration:
@@ -593,7 +617,7 @@ def run(args: argparse.Namespace) -> None:
                     )
                     last = now
             t_end = time.time()
-            after = {c.name: usage(c.pid) for c in children.items} | {"broker": usage(broker.proc.pid)}
+            after = {c.name: usage(c.pid) for c in children.items} | {k: usage(pid) for k, pid in services.items()}
             time.sleep(1.5)  # the workers' statistics taken just before t_end are on their way
             result = window(listener, names, t_start, t_end)
             peak = peak_rate(listener, names, t_start, t_end)
@@ -606,6 +630,8 @@ def run(args: argparse.Namespace) -> None:
             if listener is not None:
                 listener.stop()
             broker.stop()
+            if influx is not None:
+                influx.stop()
         alarms = [alarm_journal_rows(work / n / "scada.db") for n in names]
 
     wall = t_end - t_start
@@ -633,7 +659,7 @@ def run(args: argparse.Namespace) -> None:
     print(f"start-up (spawn → first statistics): {', '.join(f'{n} {s:.1f} s' for n, s in startup.items())}")
     print(f"\n{'process':<10} {'CPU cores':>9} {'CPU-s':>8} {'peak RSS MB':>12} {'RSS MB':>8}")
     central = 0.0
-    for name in ["broker", *names, *(s.name for s in sims)]:
+    for name in [*services, *names, *(s.name for s in sims)]:
         a, b = before[name], after[name]
         cores = (b.cpu_s - a.cpu_s) / wall
         if not name.startswith("sim"):
@@ -641,7 +667,8 @@ def run(args: argparse.Namespace) -> None:
         print(f"{name:<10} {cores:>9.2f} {b.cpu_s - a.cpu_s:>8.1f} {b.hwm_mb:>12.0f} {b.rss_mb:>8.0f}")
     total_cores = sum(after[n].cpu_s - before[n].cpu_s for n in after) / wall
     print(
-        f"{'all':<10} {total_cores:>9.2f}   (broker + workers: {central:.2f} cores; the simulators stand for the gateways' own machines)\n"
+        f"{'all':<10} {total_cores:>9.2f}   (central — broker, historian, workers: {central:.2f} cores; "
+        "the simulators stand for the gateways' own machines)\n"
     )
     print(f"BENCH national_sustained_values_per_s {result.values_per_s:.0f} values/s")
     print(f"BENCH national_peak_values_per_s {peak:.0f} values/s")
@@ -699,6 +726,13 @@ def main(argv: list[str] | None = None) -> None:
         help="let the workers make last month's district reports at start, as a fresh store does after the report day "
         "(off by default: a once-a-month job that takes minutes at this scale)",
     )
+    p.add_argument(
+        "--historian",
+        choices=("influxdb", "sqlite"),
+        default="influxdb",
+        help="the workers' history: InfluxDB (the production storage; a private influxd on a free port, a database "
+        "per worker, counted with the central processes) or the embedded SQLite default [default: influxdb]",
+    )
     p.add_argument("--keep", action="store_true", help="keep the work folder (configuration, logs, databases) at the end")
     args = p.parse_args(argv)
     if min(args.workers, args.enterprises, args.points) < 1 or args.simulators < 0 or args.duration < PEAK_WINDOW_S:
@@ -709,6 +743,8 @@ def main(argv: list[str] | None = None) -> None:
     args.simulators = args.simulators or needed
     if not mosquitto_support.available():
         raise SystemExit("mosquitto and mosquitto_passwd are needed (Debian package mosquitto)")
+    if args.historian == "influxdb" and not influxd_support.available():
+        raise SystemExit("influxd is needed (Debian package influxdb; scripts/setup installs it), or --historian sqlite")
 
     def interrupted(_sig: int, _frame: object) -> None:
         raise KeyboardInterrupt  # SIGTERM as Ctrl-C: the finally blocks stop every child and remove the folders

@@ -8,6 +8,7 @@ checks run in ``tick``.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from dataclasses import replace
 from fnmatch import fnmatchcase
@@ -51,6 +52,10 @@ class AlarmTable:
         # national-scale worker a fifth of its CPU (bench/national.py).
         self._shelved: set[str] = set()  # alarm ids whose state is shelved
         self._unseen: dict[int, str] = {}  # record id → alarm id: open records the gateway has not reported yet
+        # (start time, record id) of the unseen ones, earliest first: a tick looks only at those past their grace,
+        # not at every open record (thousands at national scale, ten ticks a second). Entries no longer unseen
+        # are skipped when they come up.
+        self._unseen_due: list[tuple[float, int]] = []
         self.gateway_points: set[str] = set()
 
     # -- reading --------------------------------------------------------------------------------
@@ -156,6 +161,7 @@ class AlarmTable:
             seen = self._gateway_seen[rid] = self._gateway.get(d.source, False)
             if not seen:
                 self._unseen[rid] = d.alarm_id
+                heapq.heappush(self._unseen_due, (t, rid))
         return r
 
     def _worse(self, d: AlarmDef, a: str, b: str) -> bool:
@@ -311,13 +317,13 @@ class AlarmTable:
             s = self.states[alarm_id]
             self._emit(self.defs[alarm_id], "shelve_expired", st.expire_shelve(s), now, user="system")
         grace = self.config.gateway_status.grace_s
-        for rid, alarm_id in list(self._unseen.items()):
-            r = self.records.get(alarm_id)
-            if r is None or r.id != rid:  # closed meanwhile
-                self._unseen.pop(rid, None)
+        due = self._unseen_due
+        while due and now - due[0][0] >= grace:
+            _start, rid = heapq.heappop(due)
+            alarm_id = self._unseen.pop(rid, None)
+            r = self.records.get(alarm_id) if alarm_id is not None else None
+            if r is None or r.id != rid or r.missed:  # reported by the gateway, or closed, meanwhile
                 continue
-            if not r.missed and now - r.start_at >= grace:
-                self._unseen.pop(rid)
-                self.records[alarm_id] = r = replace(r, missed=True)
-                d = self.defs[alarm_id]
-                self._emit(d, "missed", self.state(alarm_id), now, r.start_value, r.start_limit, detail={"grace_s": grace})
+            self.records[alarm_id] = r = replace(r, missed=True)
+            d = self.defs[alarm_id]
+            self._emit(d, "missed", self.state(alarm_id), now, r.start_value, r.start_limit, detail={"grace_s": grace})

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import signal
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -88,12 +89,13 @@ class Supervisor:
         started(self)
 
     def status(self) -> dict[str, object]:
-        values = [self.tags.get(p.tag) for p in self.plant.points]
+        # One pass over the qualities: at 440,000 points this runs on the event loop for a noticeable time.
+        qualities = Counter(self.tags.get(p.tag).quality for p in self.plant.points)
         drivers = self.acquisition.drivers if self.acquisition else []
         return {
-            "points": len(values),
-            "good": sum(1 for v in values if is_good(v.quality)),
-            "waiting_for_data": sum(1 for v in values if v.quality == Quality.BAD_WAITING_FOR_INITIAL_DATA),
+            "points": len(self.plant.points),
+            "good": sum(n for q, n in qualities.items() if is_good(q)),
+            "waiting_for_data": qualities[Quality.BAD_WAITING_FOR_INITIAL_DATA],
             "devices": len(drivers),
             "devices_online": sum(1 for d in drivers if d.health.online),
             "unknown_updates": self.tags.unknown_updates,

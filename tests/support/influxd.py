@@ -46,6 +46,8 @@ bind-address = "127.0.0.1:{self.rpc_port}"
   dir = "{root}/data"
   wal-dir = "{root}/wal"
   query-log-enabled = false
+  max-values-per-tag = 0  # one series per point: 100,000 (the default limit) is far below a national plant
+  max-series-per-database = 0
 [http]
   bind-address = "127.0.0.1:{self.port}"
   log-enabled = false
