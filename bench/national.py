@@ -83,6 +83,13 @@ PREFIX = "scada/v1"
 GATEWAY_PASSWORD = "national-gw"
 WORKER_PASSWORD = "national-worker"
 POINTS_PER_EQUIPMENT = 10
+# influxd's storage settings for 440,000 series (docs/operation.md, "InfluxDB at scale"): with the 25 MB default the
+# write cache was snapshotted to a new TSM file — every one indexing ~220,000 series keys, then compacted — every
+# few seconds in a burst, and influxd took more than a core for it.
+INFLUX_AT_SCALE = """  cache-snapshot-memory-size = "512m"
+  cache-max-memory-size = "2g"
+  max-concurrent-compactions = 1
+"""
 PEAK_WINDOW_S = 10.0
 # paho-mqtt waits on its socket with select(), which fails for descriptors above 1023; a simulated gateway holds
 # ~8 (two SQLite connections on its spool with their WAL files, its socket and paho's wake-up pair), and every
@@ -561,7 +568,7 @@ def run(args: argparse.Namespace) -> None:
         codes = [f"N{n:0{len(str(args.enterprises))}d}" for n in range(args.enterprises)]
         users = {c: GATEWAY_PASSWORD for c in codes} | {"worker": WORKER_PASSWORD}
         broker = mosquitto_support.Mosquitto(work / "broker", users=users, acl=topics.acl(PREFIX))
-        influx = influxd_support.Influxd(work / "influxd") if args.historian == "influxdb" else None
+        influx = influxd_support.Influxd(work / "influxd", INFLUX_AT_SCALE) if args.historian == "influxdb" else None
         try:
             t = time.perf_counter()
             tags = write_country(config, args.enterprises, per_ent, broker.port, args.batch_delay_s, args.monthly_reports)

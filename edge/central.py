@@ -216,11 +216,15 @@ class EdgeIngest:
     async def _commit_loop(self) -> None:
         assert self._wake is not None
         loop = asyncio.get_running_loop()
+        last_commit = -float("inf")
         while not self._stopping:
             if not self._inbox:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
+            if (wait := last_commit + self.config.commit_every_s - loop.time()) > 0:
+                await asyncio.sleep(wait)  # gather more: fewer, larger historian writes
+            last_commit = loop.time()
             rows: list[Row] = []
             touched: set[str] = set()
             waiting: list[tuple[str, asyncio.Future[int]]] = []

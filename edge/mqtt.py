@@ -146,7 +146,17 @@ class MqttLink:
 
     def _watch_writes(self, sock: socket.socket) -> None:
         if self._loop is not None and sock is self._client.socket():
-            self._loop.add_writer(sock, self._client.loop_write)
+            self._loop.call_soon(self._flush_writes, sock)  # after this callback: one write for what it queues
+
+    def _flush_writes(self, sock: socket.socket) -> None:
+        """Write what paho has queued now; only a full socket buffer waits for the selector (an add/remove of the
+        writer per publish cost two system calls and a loop turn each)."""
+        c = self._client
+        if sock is not c.socket() or self._loop is None:
+            return
+        c.loop_write()
+        if c.want_write() and c.socket() is sock:
+            self._loop.add_writer(sock, c.loop_write)
 
     def _unregister_write_cb(self, _client: mqtt.Client, _userdata: object, sock: socket.socket) -> None:
         if self._loop is not None and threading.get_ident() == self._loop_thread:

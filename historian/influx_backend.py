@@ -136,10 +136,26 @@ class InfluxHistory(HistoryBackend):
         # its answer stay small whatever the range.
         step = interval * ROLLUP_SLICE_INTERVALS
         for slice_start in range(start, end, step):
-            rows = list(self._buckets(self._aggregate_query(None, slice_start, min(end, slice_start + step), interval, source)))
+            query = self._aggregate_query(None, slice_start, min(end, slice_start + step), interval, source)
+            if self.transport.server_side_into:
+                written += self._into(query, tier)
+                continue
+            rows = list(self._buckets(query))
             for i in range(0, len(rows), WRITE_CHUNK):
                 self.transport.write(encode_buckets(rows[i : i + WRITE_CHUNK]), tier)
             written += len(rows)
+        return written
+
+    def _into(self, query: str, tier: str) -> int:
+        """The same aggregation written by the server (``SELECT … INTO``): nothing crosses the network — a
+        minute of 220,000 points was ~30 MB of JSON to parse here and to write back, every minute."""
+        select, _from, rest = query.partition(" FROM ")
+        into = f"{select} INTO {self.transport.source(tier, ROLLUP_MEASUREMENT)} FROM {rest}"
+        written = 0
+        for series in self.transport.query(into):
+            columns, values = series.get("columns", []), series.get("values", [])
+            if "written" in columns:
+                written += sum(int(v[columns.index("written")] or 0) for v in values)
         return written
 
     def purge(self, keep_from: dict[str, int]) -> None:

@@ -62,3 +62,28 @@ def test_missed_alarm_when_the_gateway_did_not_report() -> None:
     table.tick(60.0)  # grace 60 s
     (missed,) = table.outbox
     assert (missed.alarm_id, missed.transition, missed.record.missed) == ("E01.A.LT:limit", "missed", True)
+
+
+def test_each_unreported_alarm_is_flagged_missed_once_at_its_own_grace() -> None:
+    table = AlarmTable(AlarmConfig())
+    tags = [f"E01.U{i}.LT" for i in range(4)]
+    table.gateway_points = set(tags)
+    defs = {tag: AlarmDef(f"{tag}:limit", tag, "limit", "E01") for tag in tags}
+    for i, tag in enumerate(tags):  # opened at 0, 10, 20, 30 s
+        table.condition(defs[tag], "high", 10.0 * i, 9.0, 8.0)
+    table.condition(defs[tags[1]], None, 15.0, 5.0)  # U1 returns to normal before its grace
+    table.gateway_status(tags[2], True)  # the gateway reports U2 in time
+    table.outbox.clear()
+
+    def missed_at(now: float) -> list[str]:
+        table.tick(now)
+        found = [e.alarm_id for e in table.outbox if e.transition == "missed"]
+        table.outbox.clear()
+        return found
+
+    assert missed_at(59.9) == []
+    assert missed_at(60.0) == ["E01.U0.LT:limit"]
+    assert missed_at(85.0) == []  # U1 closed, U2 reported
+    assert missed_at(90.0) == ["E01.U3.LT:limit"]
+    assert missed_at(500.0) == []  # never twice
+    assert table.records["E01.U3.LT:limit"].missed and not table.records["E01.U2.LT:limit"].missed

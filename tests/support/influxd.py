@@ -28,7 +28,7 @@ def available() -> bool:
 
 
 class Influxd:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, data_settings: str = "") -> None:
         self.root = root
         self.port = _free_port()
         self.rpc_port = _free_port()
@@ -48,7 +48,7 @@ bind-address = "127.0.0.1:{self.rpc_port}"
   query-log-enabled = false
   max-values-per-tag = 0  # one series per point: 100,000 (the default limit) is far below a national plant
   max-series-per-database = 0
-[http]
+{data_settings}[http]
   bind-address = "127.0.0.1:{self.port}"
   log-enabled = false
 [continuous_queries]
