@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 GOOD = int(Quality.GOOD)
 MAX_AHEAD = 2_000  # batches kept per enterprise while waiting for a gap to fill
 MAX_COMMIT_ROWS = 50_000  # rows per group commit
+YIELD_ROWS = 2_000  # applying a commit gives the event loop (screens, alarms, MQTT) a turn after this many rows
 
 
 def default_worker_id() -> str:
@@ -230,6 +231,7 @@ class EdgeIngest:
             waiting: list[tuple[str, asyncio.Future[int]]] = []
             self._live: list[float] = []
             self._late_audit: list[AuditEvent] = []
+            yielded_at = 0
             while self._inbox and len(rows) < MAX_COMMIT_ROWS:
                 topic, message, fut = self._inbox.popleft()
                 ent = self._accept(topic, message, rows, touched)
@@ -238,6 +240,9 @@ class EdgeIngest:
                         fut.set_exception(PayloadError("not a batch of a configured enterprise"))
                     else:
                         waiting.append((ent, fut))
+                if len(rows) - yielded_at >= YIELD_ROWS:  # a burst's commit is seconds of work: let the rest run
+                    yielded_at = len(rows)
+                    await asyncio.sleep(0)
             try:
                 await self.historian.store(rows)
             except HistorianUnavailable as exc:
