@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 GOOD = int(Quality.GOOD)
 MAX_AHEAD = 2_000  # batches kept per enterprise while waiting for a gap to fill
 MAX_COMMIT_ROWS = 50_000  # rows per group commit
+RESEND_ASK_AGAIN_S = 5.0  # a gap still open this long after asking: ask again
 YIELD_ROWS = 2_000  # applying a commit gives the event loop (screens, alarms, MQTT) a turn after this many rows
 
 
@@ -57,6 +58,7 @@ class Stream:
     expected: int  # next seq to apply
     committed: int  # highest seq whose rows are stored
     ahead: dict[int, tuple[Header, bytes]] = field(default_factory=dict)
+    asked: tuple[int, float] | None = None  # (expected, monotonic time) of the last resend request
 
 
 @dataclass
@@ -176,6 +178,7 @@ class EdgeIngest:
         if header.seq > st.expected:
             if len(st.ahead) < MAX_AHEAD:
                 st.ahead[header.seq] = (header, body)
+            self._ask_resend(ent, st)
             return ent
         self._apply(header, body, rows)
         st.expected += 1
@@ -183,6 +186,17 @@ class EdgeIngest:
             self._apply(*st.ahead.pop(st.expected), rows)
             st.expected += 1
         return ent
+
+    def _ask_resend(self, enterprise: str, st: Stream) -> None:
+        """A gap (batches lost with a worker that died, or before this one subscribed): ask the gateway to publish
+        again from the first missing batch now, instead of waiting for its ack timeout. Once per gap, again only if
+        it is still open after ``RESEND_ASK_AGAIN_S``."""
+        now = time.monotonic()
+        if st.asked is not None and st.asked[0] == st.expected and now - st.asked[1] < RESEND_ASK_AGAIN_S:
+            return
+        st.asked = (st.expected, now)
+        request = {"stream": st.stream, "seq": st.committed, "resend_from": st.expected}  # seq: stored, as in an ack
+        self.link.publish(topics.ack(self.prefix, enterprise), json.dumps(request).encode())
 
     def _apply(self, header: Header, body: bytes, rows: list[Row]) -> None:
         try:

@@ -165,12 +165,14 @@ class Uplink:
     def _on_message(self, _topic: str, payload: bytes) -> None:
         try:
             ack = json.loads(payload)
-            stream, seq = ack["stream"], int(ack["seq"])
+            stream, seq, resend_from = ack["stream"], int(ack["seq"]), int(ack.get("resend_from", 0))
         except (ValueError, KeyError, TypeError):
             log.warning("ignoring a malformed acknowledgement", extra={"ctx": {"payload": payload[:80]}})
             return
         if stream == self.spool.stream:
             self._acknowledged(seq)
+            if resend_from:
+                self._resend_from(resend_from)
 
     def _acknowledged(self, seq: int) -> None:
         if seq <= self.acked:
@@ -183,10 +185,19 @@ class Uplink:
         self._poke()
 
     def _rewind(self) -> None:
-        if self.sent_through > self.acked:
+        self._rewind_to(self.acked)
+
+    def _rewind_to(self, seq: int) -> None:
+        if self.sent_through > seq:
             self.stats["resends"] += 1
-        self.sent_through = self.acked
+        self.sent_through = min(self.sent_through, seq)
         self._progress_at = self._now()
+
+    def _resend_from(self, first: int) -> None:
+        """The central misses batches from ``first`` on (a gap): publish them again now."""
+        if self.sent_through >= first:
+            self._rewind_to(max(self.acked, first - 1))
+            self._poke()
 
     def _resend_if_stalled(self) -> None:
         """No acknowledgement progress within the (backed-off) timeout: publish the unacknowledged again."""

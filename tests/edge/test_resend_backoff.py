@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from rig import free_port
@@ -35,3 +36,53 @@ def test_each_resend_without_progress_doubles_the_timeout_and_progress_resets_it
     finally:
         uplink._io.shutdown(wait=True)  # the spool removal the acknowledgement queued
         uplink.spool.close()
+
+
+def test_a_gap_the_worker_reports_is_published_again_at_once(tmp_path: Path) -> None:
+    config = UplinkConfig.model_validate({"broker": {"port": free_port()}})
+    uplink = Uplink(config, "E01", "FS", "GW-E01", tmp_path / "gw")
+    try:
+        uplink.acked, uplink.sent_through = 10, 40
+        ack = {"stream": uplink.spool.stream, "seq": 12, "resend_from": 20}  # stored through 12, holds 13…19, misses 20 on
+        uplink._on_message("scada/v1/_ack/E01", json.dumps(ack).encode())
+        assert (uplink.acked, uplink.sent_through, uplink.stats["resends"]) == (12, 19, 1)
+        uplink._on_message("scada/v1/_ack/E01", json.dumps(ack | {"resend_from": 45}).encode())  # not sent yet: nothing to do
+        assert (uplink.sent_through, uplink.stats["resends"]) == (19, 1)
+        other = {"stream": "another", "seq": 30, "resend_from": 13}
+        uplink._on_message("scada/v1/_ack/E01", json.dumps(other).encode())  # another stream's: ignored
+        assert (uplink.acked, uplink.sent_through) == (12, 19)
+    finally:
+        uplink._io.shutdown(wait=True)
+        uplink.spool.close()
+
+
+def test_the_worker_asks_once_for_a_gap_with_what_it_has_stored(demo_plant, tmp_path: Path) -> None:
+    from edge.central import EdgeIngest
+    from edge.payload import Header, encode_body, encode_message
+    from historian.config import HistorianConfig
+    from historian.service import Historian
+    from tags import TagBus, TagStore, TagUpdate
+
+    store = TagStore(TagBus())
+    store.define([p.tag for p in demo_plant.points])
+    historian = Historian(HistorianConfig(), tmp_path / "central")
+    ingest = EdgeIngest(demo_plant, UplinkConfig.model_validate({"broker": {"port": free_port()}}), store, historian, "w1")
+    sent: list[tuple[str, dict[str, object]]] = []
+    ingest.link.publish = lambda topic, payload, retain=False: sent.append((topic, json.loads(payload)))  # type: ignore[method-assign]
+    ingest._live, ingest._late_audit = [], []
+    try:
+
+        def batch(seq: int) -> None:
+            body = encode_body("E01", [TagUpdate("E01.T101.LT", float(seq), 0, 1_800_000_000.0 + seq)], True)
+            ingest._accept("", encode_message(Header("E01", "GW-E01", "s1", seq, 1, False, True), body), [], set())
+
+        batch(1)
+        ingest.streams["E01"].committed = 1  # stored
+        batch(2)  # applied, not yet stored
+        batch(4)  # 3 is missing
+        batch(5)
+        assert sent == [("scada/v1/_ack/E01", {"stream": "s1", "seq": 1, "resend_from": 3})]  # once for this gap
+        batch(3)  # the gap fills: 3, 4, 5 applied in order
+        assert ingest.streams["E01"].expected == 6 and len(sent) == 1
+    finally:
+        historian.close()
