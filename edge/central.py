@@ -2,7 +2,8 @@
 
 Per enterprise, batches are applied strictly in sequence order (``first``/``seq`` in the
 header): a duplicate is dropped and acknowledged again, a batch ahead of a gap waits until the
-gap is filled (the gateway re-sends after its ack timeout). Applying a live batch hands its
+gap is filled (the worker asks the gateway to publish again from the gap, ``resend_from``; the
+gateway's ack timeout is the fallback). Applying a live batch hands its
 samples to ``TagStore.update`` (alarms, screens); a late batch only goes to history — its old
 values must not re-run alarm evaluation, and its gateway alarm states are journalled in the audit
 trail as late. Rows are written to the historian in group commits; only then is the highest

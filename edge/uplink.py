@@ -4,8 +4,9 @@ Every batch is first stored in the gateway's ``Spool`` (fsync'd), then published
 ``window`` batches are in flight; a batch leaves the disk only when the central acknowledges it
 end to end (``{prefix}/_ack/{enterprise}``: the highest contiguous sequence number it has stored
 in the historian) — a broker PUBACK only means the broker has it, not that a worker stored it.
-Without ack progress for ``ack_timeout_s``, or after a reconnect, everything unacknowledged is
-published again from the oldest: the central drops what it already has, so nothing is lost and
+When the central reports a gap (``resend_from`` in an acknowledgement), the batches from there are
+published again at once; without ack progress for ``ack_timeout_s``, or after a reconnect, everything
+unacknowledged is published again from the oldest: the central drops what it already has, so nothing is lost and
 nothing is stored twice. Each re-send without progress since doubles the timeout (up to
 ``MAX_ACK_TIMEOUT_FACTOR`` ×): a central that is slow, not gone, is not buried under copies of
 what it is still working through (seen in bench/national.py: re-sends fed on themselves until p99
