@@ -139,20 +139,13 @@ class MqttLink:
             loop.remove_writer(sock)
 
     def _register_write_cb(self, _client: mqtt.Client, _userdata: object, sock: socket.socket) -> None:
-        if threading.get_ident() == self._loop_thread:
-            self._watch_writes(sock)
-        else:
-            self._on_loop(self._watch_writes, sock)
-
-    def _watch_writes(self, sock: socket.socket) -> None:
-        if self._loop is not None and sock is self._client.socket():
-            self._loop.call_soon(self._flush_writes, sock)  # after this callback: one write for what it queues
+        self._on_loop(self._flush_writes, sock)  # after the current callback: one write for all it queues
 
     def _flush_writes(self, sock: socket.socket) -> None:
         """Write what paho has queued now; only a full socket buffer waits for the selector (an add/remove of the
         writer per publish cost two system calls and a loop turn each)."""
         c = self._client
-        if sock is not c.socket() or self._loop is None:
+        if sock is not c.socket() or self._loop is None:  # closed or stopped meanwhile
             return
         c.loop_write()
         if c.want_write() and c.socket() is sock:

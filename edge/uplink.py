@@ -59,7 +59,6 @@ class Uplink:
         self._pending: list[TagUpdate] = []
         self._pending_at = 0.0
         self._io = ThreadPoolExecutor(1, thread_name_prefix="ThreadPoolExecutor-edge-spool")  # one thread: pushes stay in order
-        self._writes: set[Future[Batch | None]] = set()
         self._fresh: deque[Batch] = deque()  # stored, not yet published (in order)
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -113,7 +112,6 @@ class Uplink:
             chunk, self._pending = self._pending[:size], self._pending[size:]
             body = encode_body(self.enterprise, chunk, self.config.batch.compress)
             fut = self._io.submit(self._store, body, len(chunk), round(self.clock() * 1000))
-            self._writes.add(fut)
             fut.add_done_callback(self._stored)
 
     def _store(self, body: bytes, samples: int, made_ms: int) -> Batch | None:
@@ -128,7 +126,6 @@ class Uplink:
         return None
 
     def _stored(self, fut: Future[Batch | None]) -> None:
-        self._writes.discard(fut)
         loop = self._loop
         if loop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):  # closed meanwhile (shutdown)

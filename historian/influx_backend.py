@@ -101,7 +101,7 @@ class InfluxHistory(HistoryBackend):
             for _, columns, values in self._series(q):
                 yield from _rows(wanted, columns, values)
 
-    def _aggregate_query(self, tags: Sequence[str] | None, start: int, end: int, interval: int, tier: str) -> str:
+    def _aggregate_query(self, tags: Sequence[str] | None, start: int, end: int, interval: int, tier: str, into: str = "") -> str:
         if tier == "raw":
             fields = "sum(value) AS sum, min(value) AS min, max(value) AS max, last(value) AS last, count(value) AS n"
             where, measurement = f"q < {BAD_BIT}", RAW_MEASUREMENT
@@ -111,7 +111,7 @@ class InfluxHistory(HistoryBackend):
         if tags is not None:
             where += f" AND {_point_filter(tags)}"
         return (
-            f"SELECT {fields} FROM {self.transport.source(tier, measurement)} "
+            f"SELECT {fields}{f' INTO {into}' if into else ''} FROM {self.transport.source(tier, measurement)} "
             f"WHERE {where} AND time >= {_ns(start)} AND time < {_ns(end)} GROUP BY time({interval}u), point fill(none)"
         )
 
@@ -136,23 +136,21 @@ class InfluxHistory(HistoryBackend):
         # its answer stay small whatever the range.
         step = interval * ROLLUP_SLICE_INTERVALS
         for slice_start in range(start, end, step):
-            query = self._aggregate_query(None, slice_start, min(end, slice_start + step), interval, source)
+            bounds = (slice_start, min(end, slice_start + step), interval, source)
             if self.transport.server_side_into:
-                written += self._into(query, tier)
+                written += self._into(self._aggregate_query(None, *bounds, into=self.transport.source(tier, ROLLUP_MEASUREMENT)))
                 continue
-            rows = list(self._buckets(query))
+            rows = list(self._buckets(self._aggregate_query(None, *bounds)))
             for i in range(0, len(rows), WRITE_CHUNK):
                 self.transport.write(encode_buckets(rows[i : i + WRITE_CHUNK]), tier)
             written += len(rows)
         return written
 
-    def _into(self, query: str, tier: str) -> int:
-        """The same aggregation written by the server (``SELECT … INTO``): nothing crosses the network — a
+    def _into(self, query: str) -> int:
+        """Run an aggregation the server writes itself (``SELECT … INTO``): nothing crosses the network — a
         minute of 220,000 points was ~30 MB of JSON to parse here and to write back, every minute."""
-        select, _from, rest = query.partition(" FROM ")
-        into = f"{select} INTO {self.transport.source(tier, ROLLUP_MEASUREMENT)} FROM {rest}"
         written = 0
-        for series in self.transport.query(into):
+        for series in self.transport.query(query):
             columns, values = series.get("columns", []), series.get("values", [])
             if "written" in columns:
                 written += sum(int(v[columns.index("written")] or 0) for v in values)

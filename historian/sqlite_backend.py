@@ -8,6 +8,7 @@ Points are small integers (table ``points``) so keys stay short.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -105,18 +106,24 @@ class SqliteHistory(HistoryBackend):
             extend = flat.extend
             for tag, t, value, quality, server_t in rows:
                 extend((ids[tag], t, value, quality, server_t))
-            self._db.execute("BEGIN")
-            try:
+            with self._transaction():
                 # Multi-row statements, not executemany: one SQLite step (and one GIL release) per
                 # 1,000 rows instead of per row — ~40 % faster alone, far more beside a busy event loop.
                 for i in range(0, len(flat), _INSERT_ROWS * 5):
                     chunk = flat[i : i + _INSERT_ROWS * 5]
                     sql = _INSERT_FULL if len(chunk) == _INSERT_ROWS * 5 else _insert_sql(len(chunk) // 5)
                     self._db.execute(sql, chunk)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN … COMMIT on the writer connection, ROLLBACK on any error (the caller holds the lock)."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     def _reader(self) -> sqlite3.Connection:
         return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
@@ -183,14 +190,8 @@ class SqliteHistory(HistoryBackend):
         changed."""
         changed = 0
         for i in range(0, len(params), _MAINTENANCE_POINTS):
-            with self._lock:
-                self._db.execute("BEGIN")
-                try:
-                    changed += sum(self._db.execute(sql, p).rowcount for p in params[i : i + _MAINTENANCE_POINTS])
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
+            with self._lock, self._transaction():
+                changed += sum(self._db.execute(sql, p).rowcount for p in params[i : i + _MAINTENANCE_POINTS])
         return changed
 
     def close(self) -> None:
