@@ -18,6 +18,7 @@ import random
 import signal
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from edge.config import UplinkConfig, load_uplink_config
@@ -93,8 +94,9 @@ async def run_gateways(args: argparse.Namespace, config: UplinkConfig) -> dict[s
     spec = json.loads(Path(args.gateways).read_text())  # [{"enterprise", "district", "tags": [...]}]
     uplinks, sources = [], []
     start = time.time() + 0.5
+    disk = ThreadPoolExecutor(1, thread_name_prefix="spool")  # one disk thread for all: per-uplink order is kept
     for g in spec:
-        up = Uplink(config, g["enterprise"], g["district"], f"SIM-{g['enterprise']}", Path(args.data_dir) / g["enterprise"])
+        up = Uplink(config, g["enterprise"], g["district"], f"SIM-{g['enterprise']}", Path(args.data_dir) / g["enterprise"], io=disk)
         uplinks.append(up)
         if args.mode == "counting":
             sources.append(CountingSource(up, g["tags"], args.period, args.samples, start))
@@ -130,6 +132,7 @@ async def run_gateways(args: argparse.Namespace, config: UplinkConfig) -> dict[s
     for u in uplinks:
         u.stop()
     await asyncio.gather(*runs, return_exceptions=True)
+    disk.shutdown(wait=True)
     totals: dict[str, object] = {"sent": sum(s.sent for s in sources)}
     for key in ("batches_stored", "published", "resends", "refused_samples"):
         totals[key] = sum(u.stats[key] for u in uplinks)

@@ -47,7 +47,10 @@ class Uplink:
         gateway: str,
         data_dir: Path,
         clock: Callable[[], float] = time.time,
+        io: ThreadPoolExecutor | None = None,
     ) -> None:
+        """``io``: the single disk thread to use, shared by gateways simulated in one process (a thread per
+        spool cost them more CPU than their work); by default the uplink has its own."""
         self.config, self.enterprise, self.district, self.gateway, self.clock = config, enterprise, district, gateway, clock
         self.spool = Spool(data_dir / config.buffer.path, config.buffer.max_samples)
         self.prefix = config.topic_prefix
@@ -58,7 +61,9 @@ class Uplink:
         self.sent_through = self.acked
         self._pending: list[TagUpdate] = []
         self._pending_at = 0.0
-        self._io = ThreadPoolExecutor(1, thread_name_prefix="ThreadPoolExecutor-edge-spool")  # one thread: pushes stay in order
+        self._own_io = io is None
+        # One thread: pushes stay in order (a shared executor must have one thread too).
+        self._io = io or ThreadPoolExecutor(1, thread_name_prefix="ThreadPoolExecutor-edge-spool")
         self._fresh: deque[Batch] = deque()  # stored, not yet published (in order)
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -307,7 +312,8 @@ class Uplink:
             await self._loop.run_in_executor(self._io, lambda: None)  # every store submitted before has finished
             if self.link is not None:
                 await self.link.stop([(self.status_topic, b"0")])
-            self._io.shutdown(wait=True)
+            if self._own_io:
+                self._io.shutdown(wait=True)
             self.spool.close()
 
     def stop(self) -> None:

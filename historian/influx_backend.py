@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from historian.backend import BAD_BIT, ROLLUP_TIERS, TIER_INTERVAL_US, HistoryBackend
+from historian.backend import ROLLUP_TIERS, TIER_INTERVAL_US, HistoryBackend
 from historian.influx_transport import InfluxTransport
-from historian.line_protocol import RAW_MEASUREMENT, ROLLUP_MEASUREMENT, encode_buckets, encode_rows
+from historian.line_protocol import GOOD, RAW_MEASUREMENT, ROLLUP_MEASUREMENT, encode_buckets, encode_rows
 from historian.rows import Bucket, Row
 
 WRITE_CHUNK = 5_000  # rows per HTTP write: influxd's sweet spot
@@ -40,12 +40,15 @@ def _ns(t_us: int) -> int:
 
 
 def _rows(tag: str, columns: list[str], values: list[list[object]]) -> Iterator[Row]:
-    """Rows from a series of ``SELECT value, text, q, st``; a field never written is absent from ``columns``."""
-    at = {name: columns.index(name) if name in columns else None for name in ("time", "value", "text", "q", "st")}
-    t, value, text, quality, server_t = at["time"], at["value"], at["text"], at["q"], at["st"]
+    """Rows from a series of ``SELECT value, bad, text, q, st``; a field never written is absent from ``columns``, a
+    row without ``q`` is GOOD (line_protocol writes the quality only when it is not)."""
+    at = {name: columns.index(name) if name in columns else None for name in ("time", "value", "bad", "text", "q", "st")}
+    t, quality, server_t = at["time"], at["q"], at["st"]
+    shown_from = [i for i in (at["text"], at["value"], at["bad"]) if i is not None]  # at most one is set in a row
     for raw in values:
-        shown = raw[text] if text is not None and raw[text] is not None else raw[value] if value is not None else None
-        yield Row(tag, raw[t], shown, raw[quality], raw[server_t])  # type: ignore[arg-type, index]
+        shown = next((raw[i] for i in shown_from if raw[i] is not None), None)
+        q = raw[quality] if quality is not None and raw[quality] is not None else GOOD
+        yield Row(tag, raw[t], shown, q, raw[server_t])  # type: ignore[arg-type, index]
 
 
 class InfluxHistory(HistoryBackend):
@@ -85,7 +88,7 @@ class InfluxHistory(HistoryBackend):
         if not tags:
             return {}
         q = (
-            f"SELECT value, text, q, st FROM {self.transport.source('raw', RAW_MEASUREMENT)} "
+            f"SELECT value, bad, text, q, st FROM {self.transport.source('raw', RAW_MEASUREMENT)} "
             f"WHERE {_point_filter(tags)} GROUP BY point ORDER BY time DESC LIMIT 1"
         )
         out: dict[str, Row] = {}
@@ -97,22 +100,23 @@ class InfluxHistory(HistoryBackend):
     def raw(self, tags: Sequence[str], start: int, end: int) -> Iterator[Row]:
         source = self.transport.source("raw", RAW_MEASUREMENT)
         for wanted in tags:  # one query per tag keeps the caller's order and bounds each stream
-            q = f"SELECT value, text, q, st FROM {source} WHERE {_point_filter([wanted])} AND time >= {_ns(start)} AND time < {_ns(end)}"
+            where = f"{_point_filter([wanted])} AND time >= {_ns(start)} AND time < {_ns(end)}"
+            q = f"SELECT value, bad, text, q, st FROM {source} WHERE {where}"
             for _, columns, values in self._series(q):
                 yield from _rows(wanted, columns, values)
 
     def _aggregate_query(self, tags: Sequence[str] | None, start: int, end: int, interval: int, tier: str, into: str = "") -> str:
         if tier == "raw":
             fields = "sum(value) AS sum, min(value) AS min, max(value) AS max, last(value) AS last, count(value) AS n"
-            where, measurement = f"q < {BAD_BIT}", RAW_MEASUREMENT
+            where, measurement = "", RAW_MEASUREMENT  # Bad rows have no ``value`` (line_protocol)
         else:
             fields = 'sum("sum") AS sum, min("min") AS min, max("max") AS max, last("last") AS last, sum("n") AS n'
-            where, measurement = "n > 0", ROLLUP_MEASUREMENT
+            where, measurement = "n > 0 AND ", ROLLUP_MEASUREMENT
         if tags is not None:
-            where += f" AND {_point_filter(tags)}"
+            where += f"{_point_filter(tags)} AND "
         return (
             f"SELECT {fields}{f' INTO {into}' if into else ''} FROM {self.transport.source(tier, measurement)} "
-            f"WHERE {where} AND time >= {_ns(start)} AND time < {_ns(end)} GROUP BY time({interval}u), point fill(none)"
+            f"WHERE {where}time >= {_ns(start)} AND time < {_ns(end)} GROUP BY time({interval}u), point fill(none)"
         )
 
     def _buckets(self, q: str) -> Iterator[Bucket]:

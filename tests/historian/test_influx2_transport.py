@@ -123,7 +123,7 @@ def test_setup_write_and_query_speak_the_v2_api(fake_server: str, monkeypatch) -
     ]
     (write,) = [r for r in FakeInflux2.requests if r[1] == "/api/v2/write"]
     assert write[2]["bucket"] == ["hist"] and write[2]["precision"] == ["us"] and write[2]["org"] == ["bj"]
-    assert write[4] == b"v,point=E01.T1.LT value=1.5,q=0i,st=6i 5"
+    assert write[4] == b"v,point=E01.T1.LT value=1.5,st=6i 5"
     (query,) = [r for r in FakeInflux2.requests if r[1] == "/query"]
     assert query[2]["db"] == ["hist"] and '"hist"."raw"."v"' in query[2]["q"][0]
     assert all(auth == "Token s3cret" for _, _, _, auth, _ in FakeInflux2.requests)
