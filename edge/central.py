@@ -63,6 +63,19 @@ class Stream:
 
 
 @dataclass
+class Commit:
+    """One group commit: its rows, and what to acknowledge once they are stored."""
+
+    rows: list[Row] = field(default_factory=list)
+    # enterprise → (stream, highest seq applied): acknowledged once stored, unless the stream changed meanwhile
+    marks: dict[str, tuple[str, int]] = field(default_factory=dict)
+    waiting: list[tuple[str, asyncio.Future[int]]] = field(default_factory=list)  # HTTP pushes answered once stored
+    live: list[float] = field(default_factory=list)  # source times of the live samples (latency)
+    late_audit: list[AuditEvent] = field(default_factory=list)
+    stored: asyncio.Future[None] | None = None
+
+
+@dataclass
 class Counters:
     batches: int = 0
     samples: int = 0
@@ -149,7 +162,7 @@ class EdgeIngest:
         """The gateway's retained status (its last will when it vanished) → ``ENT._gateway.online``."""
         self.tags.update([TagUpdate(gateway_tag(enterprise), up, GOOD, self.clock())])
 
-    def _accept(self, topic: str, message: bytes, rows: list[Row], touched: set[str]) -> str | None:
+    def _accept(self, topic: str, message: bytes, rows: list[Row], touched: dict[str, tuple[str, int]]) -> str | None:
         """Route one message; returns the enterprise whose stream it belongs to (None when dropped)."""
         if topic.endswith("/status"):
             ent = topics.enterprise_of(topic)
@@ -172,7 +185,7 @@ class EdgeIngest:
         if header.first > st.expected:  # the gateway had acks from another worker for what we have not seen
             st.expected, st.committed = header.first, max(st.committed, header.first - 1)
             st.ahead = {s: v for s, v in st.ahead.items() if s >= st.expected}
-        touched.add(ent)
+        touched[ent] = (st.stream, -1)  # the seq it acknowledges is filled in when the commit is gathered
         if header.seq < st.expected:
             self.counters.duplicates += 1
             return ent
@@ -206,8 +219,8 @@ class EdgeIngest:
             self.counters.malformed += 1
             log.warning("skipping a batch that cannot be decoded", extra={"ctx": {"error": str(exc)}})
             return
-        known = self.tags
-        samples = [s for s in samples if s.tag in known]
+        known = self.tags.defined
+        samples = [s for s in samples if s[0] in known]
         self.counters.batches += 1
         self.counters.samples += len(samples)
         if header.late:
@@ -215,10 +228,10 @@ class EdgeIngest:
             self._journal_late(header, samples)
         else:
             self.tags.update(samples)
-        now_us = round(self.clock() * US)
-        rows.extend(Row(s.tag, round(s.source_time * US), s.value, s.quality, now_us) for s in samples)
-        if not header.late:
-            self._live.extend(s.source_time for s in samples)
+            self._live.extend([s[3] for s in samples])
+        # Every sample of a batch: built as plain tuples (Row's own constructor is a Python call per row).
+        now_us, new_row = round(self.clock() * US), tuple.__new__
+        rows.extend([new_row(Row, (tag, int(t * US + 0.5), value, quality, now_us)) for tag, value, quality, t in samples])
 
     def _journal_late(self, header: Header, samples: list[TagUpdate]) -> None:
         """Late gateway alarm states are history, not news: an audit record, no annunciation."""
@@ -230,62 +243,96 @@ class EdgeIngest:
     # -- the commit loop -------------------------------------------------------------------------
 
     async def _commit_loop(self) -> None:
+        """Gather a commit (apply its batches) while the previous one is being stored: the worker's CPU work and the
+        historian's overlap instead of taking turns. Stores stay in order (one writer thread), and a commit is
+        acknowledged only once it is stored."""
         assert self._wake is not None
         loop = asyncio.get_running_loop()
         last_commit = -float("inf")
+        storing: Commit | None = None
         while not self._stopping:
             if not self._inbox:
+                if storing is not None:  # nothing new to apply meanwhile: acknowledge what is being stored first
+                    if not await self._finish(storing):
+                        await asyncio.sleep(1.0)
+                    storing = None
+                    continue
                 self._wake.clear()
                 await self._wake.wait()
                 continue
             if (wait := last_commit + self.config.commit_every_s - loop.time()) > 0:
                 await asyncio.sleep(wait)  # gather more: fewer, larger historian writes
             last_commit = loop.time()
-            rows: list[Row] = []
-            touched: set[str] = set()
-            waiting: list[tuple[str, asyncio.Future[int]]] = []
-            self._live: list[float] = []
-            self._late_audit: list[AuditEvent] = []
-            yielded_at = 0
-            while self._inbox and len(rows) < MAX_COMMIT_ROWS:
-                topic, message, fut = self._inbox.popleft()
-                ent = self._accept(topic, message, rows, touched)
-                if fut is not None:
-                    if ent is None:
-                        fut.set_exception(PayloadError("not a batch of a configured enterprise"))
-                    else:
-                        waiting.append((ent, fut))
-                if len(rows) - yielded_at >= YIELD_ROWS:  # a burst's commit is seconds of work: let the rest run
-                    yielded_at = len(rows)
-                    await asyncio.sleep(0)
-            try:
-                await self.historian.store(rows)
-            except HistorianUnavailable as exc:
-                self.counters.store_failures += 1
-                log.warning("historian unavailable; batches stay with the gateways", extra={"ctx": {"error": str(exc)}})
-                for ent in touched:  # forget what was applied but not stored: the gateways send it again
-                    st = self.streams.get(ent)
-                    if st is not None:
-                        st.expected, st.ahead = st.committed + 1, {}
-                for _ent, fut in waiting:
-                    fut.set_exception(exc)
+            commit = await self._gather()
+            if storing is not None and not await self._finish(storing):
+                self._forget(commit)  # applied after a commit that failed to store: the gateways send both again
                 await asyncio.sleep(1.0)
+                storing = None
                 continue
-            now = self.clock()
-            self.latency.add_many((now - t) * 1000 for t in self._live)
-            for ent in touched:
-                st = self.streams.get(ent)
-                if st is None:
-                    continue
-                st.committed = st.expected - 1
-                if st.committed >= 0:
-                    self.link.publish(topics.ack(self.prefix, ent), json.dumps({"stream": st.stream, "seq": st.committed}).encode())
-            for ent, fut in waiting:
-                st = self.streams.get(ent)
-                if not fut.done():
-                    fut.set_result(st.committed if st else 0)
-            if self._late_audit and self.audit is not None:
-                await loop.run_in_executor(None, lambda events=self._late_audit: [self.audit.record(e) for e in events])  # type: ignore[union-attr]
+            commit.stored = asyncio.ensure_future(self.historian.store(commit.rows))
+            storing = commit
+        if storing is not None:
+            await self._finish(storing)
+
+    async def _gather(self) -> Commit:
+        """Apply what waits in the inbox (up to ``MAX_COMMIT_ROWS`` rows) into a new commit."""
+        commit = Commit()
+        self._live, self._late_audit = commit.live, commit.late_audit
+        yielded_at = 0
+        while self._inbox and len(commit.rows) < MAX_COMMIT_ROWS:
+            topic, message, fut = self._inbox.popleft()
+            ent = self._accept(topic, message, commit.rows, commit.marks)
+            if fut is not None:
+                if ent is None:
+                    fut.set_exception(PayloadError("not a batch of a configured enterprise"))
+                else:
+                    commit.waiting.append((ent, fut))
+            if len(commit.rows) - yielded_at >= YIELD_ROWS:  # a burst's commit is seconds of work: let the rest run
+                yielded_at = len(commit.rows)
+                await asyncio.sleep(0)
+        for ent, (stream, _) in commit.marks.items():  # what this commit acknowledges once stored
+            st = self.streams.get(ent)
+            if st is not None and st.stream == stream:
+                commit.marks[ent] = (stream, st.expected - 1)
+        return commit
+
+    async def _finish(self, commit: Commit) -> bool:
+        """Wait for a commit to be stored, then acknowledge it; False (and forgotten) when the historian failed."""
+        assert commit.stored is not None
+        try:
+            await commit.stored
+        except HistorianUnavailable as exc:
+            self.counters.store_failures += 1
+            log.warning("historian unavailable; batches stay with the gateways", extra={"ctx": {"error": str(exc)}})
+            self._forget(commit, exc)
+            return False
+        now = self.clock()
+        self.latency.add_many((now - t) * 1000 for t in commit.live)
+        for ent, (stream, through) in commit.marks.items():
+            st = self.streams.get(ent)
+            if st is None or st.stream != stream:  # no longer ours, or the gateway started a new stream meanwhile
+                continue
+            st.committed = max(st.committed, through)
+            if st.committed >= 0:
+                self.link.publish(topics.ack(self.prefix, ent), json.dumps({"stream": st.stream, "seq": st.committed}).encode())
+        for ent, fut in commit.waiting:
+            st = self.streams.get(ent)
+            if not fut.done():
+                fut.set_result(st.committed if st else 0)
+        if commit.late_audit and self.audit is not None:
+            audit = self.audit
+            await asyncio.get_running_loop().run_in_executor(None, lambda: [audit.record(e) for e in commit.late_audit])
+        return True
+
+    def _forget(self, commit: Commit, error: Exception | None = None) -> None:
+        """What a commit applied is not stored: forget it, so the gateways' next sends are applied again."""
+        for ent in commit.marks:
+            st = self.streams.get(ent)
+            if st is not None:
+                st.expected, st.ahead = st.committed + 1, {}
+        for _ent, fut in commit.waiting:
+            if not fut.done():
+                fut.set_exception(error or HistorianUnavailable("an earlier commit was not stored"))
 
     async def _announce(self) -> None:
         while not self._stopping:

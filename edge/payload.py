@@ -77,7 +77,7 @@ def decode_samples(header: Header, body: bytes) -> list[TagUpdate]:
     try:
         data = json.loads(zlib.decompress(body) if header.compressed else body)
         t0 = data["t0"]
-        prefix = header.enterprise + "."
-        return [TagUpdate(prefix + tag, value, int(quality), (t0 + dt) / 1000) for tag, value, quality, dt in data["s"]]
+        prefix, new = header.enterprise + ".", tuple.__new__  # plain tuple construction: TagUpdate() is a Python call
+        return [new(TagUpdate, (prefix + tag, value, int(quality), (t0 + dt) / 1000)) for tag, value, quality, dt in data["s"]]
     except (ValueError, KeyError, TypeError, zlib.error) as exc:
         raise PayloadError(f"malformed batch {header.enterprise}#{header.seq}: {exc}") from None

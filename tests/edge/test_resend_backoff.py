@@ -74,7 +74,7 @@ def test_the_worker_asks_once_for_a_gap_with_what_it_has_stored(demo_plant, tmp_
 
         def batch(seq: int) -> None:
             body = encode_body("E01", [TagUpdate("E01.T101.LT", float(seq), 0, 1_800_000_000.0 + seq)], True)
-            ingest._accept("", encode_message(Header("E01", "GW-E01", "s1", seq, 1, False, True), body), [], set())
+            ingest._accept("", encode_message(Header("E01", "GW-E01", "s1", seq, 1, False, True), body), [], {})
 
         batch(1)
         ingest.streams["E01"].committed = 1  # stored
