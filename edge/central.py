@@ -252,13 +252,19 @@ class EdgeIngest:
         storing: Commit | None = None
         while not self._stopping:
             if not self._inbox:
-                if storing is not None:  # nothing new to apply meanwhile: acknowledge what is being stored first
+                self._wake.clear()
+                if storing is None:
+                    await self._wake.wait()
+                    continue
+                # Wait for news or for the store, whichever comes first: a batch arriving meanwhile is applied at once.
+                news = asyncio.ensure_future(self._wake.wait())
+                assert storing.stored is not None
+                await asyncio.wait([storing.stored, news], return_when=asyncio.FIRST_COMPLETED)
+                news.cancel()
+                if storing.stored.done():
                     if not await self._finish(storing):
                         await asyncio.sleep(1.0)
                     storing = None
-                    continue
-                self._wake.clear()
-                await self._wake.wait()
                 continue
             if (wait := last_commit + self.config.commit_every_s - loop.time()) > 0:
                 await asyncio.sleep(wait)  # gather more: fewer, larger historian writes
