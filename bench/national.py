@@ -17,7 +17,9 @@ gateways at once, on the wall clock; the average includes the bursts). Processes
 - ``--simulators`` processes of ``python -m edge.synthetic --mode random``, the gateways shared
   among them (real ``Uplink``s: fsync'd disk spool — in /dev/shm, see ``--spool-dir`` — QoS 1,
   end-to-end acknowledgement). They stand for the enterprises' own machines but use this one's CPU,
-  at ``--simulator-nice`` (10): the broker and the workers, the system measured, come first.
+  at ``--simulator-nice`` (10, given to each simulator's session autogroup too): the broker and the
+  workers, the system measured, come first. A simulated sample carries the time it was due, so a
+  simulator's own lag counts in the latency.
 
 Steady state, not a first start: each worker's historian already knows its points (``--fresh-history``
 to start empty) and last month's district reports are not made at start (``--monthly-reports`` to make
@@ -55,7 +57,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -241,6 +243,21 @@ def _die_with_parent() -> None:
         _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def _in_child(nice: int) -> Callable[[], None]:
+    """The child's set-up: die with the bench; and, as it runs in its own session, give that session's autogroup
+    the nice value too — with the kernel's autogroup scheduling (``/proc/sys/kernel/sched_autogroup_enabled``) a
+    process's own nice only ranks it within its session, so ``nice -n 10`` alone left six simulator sessions
+    each an equal share with every worker's (measured: 0.8–1.0 of the 2 cores to the simulators in a burst)."""
+
+    def setup() -> None:
+        _die_with_parent()
+        if nice:
+            with contextlib.suppress(OSError):  # no autogroups (disabled, or another kernel): the plain nice holds
+                Path("/proc/self/autogroup").write_text(str(nice))
+
+    return setup
+
+
 @dataclass
 class Child:
     name: str
@@ -260,7 +277,7 @@ class Children:
         self.root = root
         self.items: list[Child] = []
 
-    def start(self, name: str, argv: list[str]) -> Child:
+    def start(self, name: str, argv: list[str], nice: int = 0) -> Child:
         log = self.root / f"{name}.log"
         env = {
             **os.environ,
@@ -271,7 +288,7 @@ class Children:
         with log.open("ab") as out:
             # Own session: a Ctrl-C reaches the bench only, which then stops everything in order.
             proc = subprocess.Popen(
-                argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True, preexec_fn=_die_with_parent
+                argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True, preexec_fn=_in_child(nice)
             )
         child = Child(name, proc, log)
         self.items.append(child)
@@ -600,7 +617,7 @@ def run(args: argparse.Namespace) -> None:
                     continue
                 spec = work / f"gateways{k + 1}.json"
                 write_gateways(spec, group, tags, dict.fromkeys(group, base_per_ent))
-                sims.append(children.start(f"sim{k + 1}", simulator_argv(config, spool / f"sim{k + 1}", spec, args)))
+                sims.append(children.start(f"sim{k + 1}", simulator_argv(config, spool / f"sim{k + 1}", spec, args), args.simulator_nice))
             print(f"{len(sims)} simulator processes, {args.enterprises} gateways; warm-up {args.warmup_s:g} s", flush=True)
             sleep_checked(children, args.warmup_s)
             if not sum(s.count("samples") for s in listener.latest().values()):
