@@ -67,7 +67,9 @@ class Commit:
     """One group commit: its rows, and what to acknowledge once they are stored."""
 
     rows: list[Row] = field(default_factory=list)
-    # enterprise → (stream, highest seq applied): acknowledged once stored, unless the stream changed meanwhile
+    touched: set[str] = field(default_factory=set)  # enterprises whose batches it holds (or duplicates of them)
+    # enterprise → (stream, highest seq applied), set when the commit is gathered: acknowledged once stored, unless
+    # the gateway started another stream meanwhile
     marks: dict[str, tuple[str, int]] = field(default_factory=dict)
     waiting: list[tuple[str, asyncio.Future[int]]] = field(default_factory=list)  # HTTP pushes answered once stored
     live: list[float] = field(default_factory=list)  # source times of the live samples (latency)
@@ -162,7 +164,7 @@ class EdgeIngest:
         """The gateway's retained status (its last will when it vanished) → ``ENT._gateway.online``."""
         self.tags.update([TagUpdate(gateway_tag(enterprise), up, GOOD, self.clock())])
 
-    def _accept(self, topic: str, message: bytes, rows: list[Row], touched: dict[str, tuple[str, int]]) -> str | None:
+    def _accept(self, topic: str, message: bytes, commit: Commit) -> str | None:
         """Route one message; returns the enterprise whose stream it belongs to (None when dropped)."""
         if topic.endswith("/status"):
             ent = topics.enterprise_of(topic)
@@ -185,7 +187,7 @@ class EdgeIngest:
         if header.first > st.expected:  # the gateway had acks from another worker for what we have not seen
             st.expected, st.committed = header.first, max(st.committed, header.first - 1)
             st.ahead = {s: v for s, v in st.ahead.items() if s >= st.expected}
-        touched[ent] = (st.stream, -1)  # the seq it acknowledges is filled in when the commit is gathered
+        commit.touched.add(ent)
         if header.seq < st.expected:
             self.counters.duplicates += 1
             return ent
@@ -194,10 +196,10 @@ class EdgeIngest:
                 st.ahead[header.seq] = (header, body)
             self._ask_resend(ent, st)
             return ent
-        self._apply(header, body, rows)
+        self._apply(header, body, commit)
         st.expected += 1
         while st.expected in st.ahead:
-            self._apply(*st.ahead.pop(st.expected), rows)
+            self._apply(*st.ahead.pop(st.expected), commit)
             st.expected += 1
         return ent
 
@@ -212,7 +214,7 @@ class EdgeIngest:
         request = {"stream": st.stream, "seq": st.committed, "resend_from": st.expected}  # seq: stored, as in an ack
         self.link.publish(topics.ack(self.prefix, enterprise), json.dumps(request).encode())
 
-    def _apply(self, header: Header, body: bytes, rows: list[Row]) -> None:
+    def _apply(self, header: Header, body: bytes, commit: Commit) -> None:
         try:
             samples = decode_samples(header, body)
         except PayloadError as exc:
@@ -225,20 +227,20 @@ class EdgeIngest:
         self.counters.samples += len(samples)
         if header.late:
             self.counters.late_batches += 1
-            self._journal_late(header, samples)
+            self._journal_late(header, samples, commit)
         else:
             self.tags.update(samples)
-            self._live.extend([s[3] for s in samples])
+            commit.live.extend([s[3] for s in samples])
         # Every sample of a batch: built as plain tuples (Row's own constructor is a Python call per row).
         now_us, new_row = round(self.clock() * US), tuple.__new__
-        rows.extend([new_row(Row, (tag, int(t * US + 0.5), value, quality, now_us)) for tag, value, quality, t in samples])
+        commit.rows.extend([new_row(Row, (tag, int(t * US + 0.5), value, quality, now_us)) for tag, value, quality, t in samples])
 
-    def _journal_late(self, header: Header, samples: list[TagUpdate]) -> None:
+    def _journal_late(self, header: Header, samples: list[TagUpdate], commit: Commit) -> None:
         """Late gateway alarm states are history, not news: an audit record, no annunciation."""
         states = [(s.tag, s.value, s.source_time) for s in samples if s.tag.endswith(self.suffix)]
         if states and self.audit is not None:
             detail = {"seq": header.seq, "gateway": header.gateway, "alarm_states": states}
-            self._late_audit.append(AuditEvent("gateway:" + header.gateway, "edge.late_alarm_states", header.enterprise, detail))
+            commit.late_audit.append(AuditEvent("gateway:" + header.gateway, "edge.late_alarm_states", header.enterprise, detail))
 
     # -- the commit loop -------------------------------------------------------------------------
 
@@ -283,11 +285,10 @@ class EdgeIngest:
     async def _gather(self) -> Commit:
         """Apply what waits in the inbox (up to ``MAX_COMMIT_ROWS`` rows) into a new commit."""
         commit = Commit()
-        self._live, self._late_audit = commit.live, commit.late_audit
         yielded_at = 0
         while self._inbox and len(commit.rows) < MAX_COMMIT_ROWS:
             topic, message, fut = self._inbox.popleft()
-            ent = self._accept(topic, message, commit.rows, commit.marks)
+            ent = self._accept(topic, message, commit)
             if fut is not None:
                 if ent is None:
                     fut.set_exception(PayloadError("not a batch of a configured enterprise"))
@@ -296,10 +297,10 @@ class EdgeIngest:
             if len(commit.rows) - yielded_at >= YIELD_ROWS:  # a burst's commit is seconds of work: let the rest run
                 yielded_at = len(commit.rows)
                 await asyncio.sleep(0)
-        for ent, (stream, _) in commit.marks.items():  # what this commit acknowledges once stored
+        for ent in commit.touched:  # what this commit acknowledges once stored
             st = self.streams.get(ent)
-            if st is not None and st.stream == stream:
-                commit.marks[ent] = (stream, st.expected - 1)
+            if st is not None:
+                commit.marks[ent] = (st.stream, st.expected - 1)
         return commit
 
     async def _finish(self, commit: Commit) -> bool:
@@ -332,7 +333,7 @@ class EdgeIngest:
 
     def _forget(self, commit: Commit, error: Exception | None = None) -> None:
         """What a commit applied is not stored: forget it, so the gateways' next sends are applied again."""
-        for ent in commit.marks:
+        for ent in commit.touched:
             st = self.streams.get(ent)
             if st is not None:
                 st.expected, st.ahead = st.committed + 1, {}
@@ -361,8 +362,6 @@ class EdgeIngest:
     async def run(self) -> None:
         """Consume until ``stop``; a clean stop clears the announcement so the others take over at once."""
         self._wake = asyncio.Event()
-        self._live = []
-        self._late_audit = []
         self.link.subscribe([topics.worker(self.prefix, "+")])
         self.link.start()
         tasks = [asyncio.create_task(self._commit_loop(), name="edge-ingest"), asyncio.create_task(self._announce(), name="edge-stats")]

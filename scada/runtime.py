@@ -89,7 +89,7 @@ class Supervisor:
         started(self)
 
     def status(self) -> dict[str, object]:
-        # One pass over the qualities: at 440,000 points this runs on the event loop for a noticeable time.
+        # One pass over the qualities (440,000 points at national scale); run() calls this in a thread.
         qualities = Counter(self.tags.get(p.tag).quality for p in self.plant.points)
         drivers = self.acquisition.drivers if self.acquisition else []
         return {

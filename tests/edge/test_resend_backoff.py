@@ -57,7 +57,7 @@ def test_a_gap_the_worker_reports_is_published_again_at_once(tmp_path: Path) -> 
 
 
 def test_the_worker_asks_once_for_a_gap_with_what_it_has_stored(demo_plant, tmp_path: Path) -> None:
-    from edge.central import EdgeIngest
+    from edge.central import Commit, EdgeIngest
     from edge.payload import Header, encode_body, encode_message
     from historian.config import HistorianConfig
     from historian.service import Historian
@@ -69,12 +69,11 @@ def test_the_worker_asks_once_for_a_gap_with_what_it_has_stored(demo_plant, tmp_
     ingest = EdgeIngest(demo_plant, UplinkConfig.model_validate({"broker": {"port": free_port()}}), store, historian, "w1")
     sent: list[tuple[str, dict[str, object]]] = []
     ingest.link.publish = lambda topic, payload, retain=False: sent.append((topic, json.loads(payload)))  # type: ignore[method-assign]
-    ingest._live, ingest._late_audit = [], []
     try:
 
         def batch(seq: int) -> None:
             body = encode_body("E01", [TagUpdate("E01.T101.LT", float(seq), 0, 1_800_000_000.0 + seq)], True)
-            ingest._accept("", encode_message(Header("E01", "GW-E01", "s1", seq, 1, False, True), body), [], {})
+            ingest._accept("", encode_message(Header("E01", "GW-E01", "s1", seq, 1, False, True), body), Commit())
 
         batch(1)
         ingest.streams["E01"].committed = 1  # stored
