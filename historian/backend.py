@@ -21,6 +21,11 @@ class HistoryBackend(ABC):
     """Storage of rows and rollups; the query planner (``historian.query``) picks the tier."""
 
     name: str
+    folds_rollups = False  # True: the historian folds rollups from written rows and calls write_buckets, not rollup
+
+    def write_buckets(self, tier: str, buckets: Sequence[Bucket]) -> None:
+        """Store rollup partials (a backend that folds rollups)."""
+        raise NotImplementedError(f"{self.name} computes its rollups")
 
     @abstractmethod
     def write(self, rows: Sequence[Row]) -> None:
@@ -38,9 +43,10 @@ class HistoryBackend(ABC):
     def buckets(self, tags: Sequence[str], start: int, end: int, interval: int, tier: str) -> Iterator[Bucket]:
         """Aggregates per ``interval`` (a multiple of the tier's) from ``tier``; Bad samples excluded."""
 
-    @abstractmethod
     def rollup(self, tier: str, start: int, end: int) -> int:
-        """Compute ``tier`` for the whole intervals in [start, end) from the tier below; returns rows written."""
+        """Compute ``tier`` for the whole intervals in [start, end) from the tier below; returns rows written
+        (a backend that does not fold rollups)."""
+        raise NotImplementedError(f"{self.name} folds its rollups")
 
     @abstractmethod
     def purge(self, keep_from: dict[str, int]) -> None:

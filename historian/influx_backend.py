@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from historian.backend import ROLLUP_TIERS, TIER_INTERVAL_US, HistoryBackend
+from historian.backend import HistoryBackend
 from historian.influx_transport import InfluxTransport
 from historian.line_protocol import GOOD, RAW_MEASUREMENT, ROLLUP_MEASUREMENT, encode_buckets, encode_rows
 from historian.rows import Bucket, Row
 
 WRITE_CHUNK = 5_000  # rows per HTTP write: influxd's sweet spot
-ROLLUP_SLICE_INTERVALS = 360  # intervals per rollup query: 6 h of minutes, 15 days of hours
 
 
 def split_lines(body: bytes, parts: int) -> list[bytes]:
@@ -53,6 +52,7 @@ def _rows(tag: str, columns: list[str], values: list[list[object]]) -> Iterator[
 
 class InfluxHistory(HistoryBackend):
     name = "influxdb"
+    folds_rollups = True  # the server computes a rollup at ~0.4 ms of CPU per series: see historian.rollup_fold
 
     def __init__(self, transport: InfluxTransport, connections: int = 1) -> None:
         self.transport = transport
@@ -62,6 +62,10 @@ class InfluxHistory(HistoryBackend):
     def write(self, rows: Sequence[Row]) -> None:
         for i in range(0, len(rows), WRITE_CHUNK):
             self.transport.write(encode_rows(rows[i : i + WRITE_CHUNK]), "raw")
+
+    def write_buckets(self, tier: str, buckets: Sequence[Bucket]) -> None:
+        for i in range(0, len(buckets), WRITE_CHUNK):
+            self.transport.write(encode_buckets(buckets[i : i + WRITE_CHUNK]), tier)
 
     def write_encoded(self, body: bytes) -> None:
         """Line protocol encoded earlier (the store-and-forward buffer keeps it encoded), sent over
@@ -105,17 +109,17 @@ class InfluxHistory(HistoryBackend):
             for _, columns, values in self._series(q):
                 yield from _rows(wanted, columns, values)
 
-    def _aggregate_query(self, tags: Sequence[str] | None, start: int, end: int, interval: int, tier: str, into: str = "") -> str:
+    def _aggregate_query(self, tags: Sequence[str], start: int, end: int, interval: int, tier: str) -> str:
         if tier == "raw":
             fields = "sum(value) AS sum, min(value) AS min, max(value) AS max, last(value) AS last, count(value) AS n"
             where, measurement = "", RAW_MEASUREMENT  # Bad rows have no ``value`` (line_protocol)
         else:
             fields = 'sum("sum") AS sum, min("min") AS min, max("max") AS max, last("last") AS last, sum("n") AS n'
+            # Several partials per interval and point (historian.rollup_fold): this merges them.
             where, measurement = "n > 0 AND ", ROLLUP_MEASUREMENT
-        if tags is not None:
-            where += f"{_point_filter(tags)} AND "
+        where += f"{_point_filter(tags)} AND "
         return (
-            f"SELECT {fields}{f' INTO {into}' if into else ''} FROM {self.transport.source(tier, measurement)} "
+            f"SELECT {fields} FROM {self.transport.source(tier, measurement)} "
             f"WHERE {where}time >= {_ns(start)} AND time < {_ns(end)} GROUP BY time({interval}u), point fill(none)"
         )
 
@@ -130,35 +134,6 @@ class InfluxHistory(HistoryBackend):
     def buckets(self, tags: Sequence[str], start: int, end: int, interval: int, tier: str) -> Iterator[Bucket]:
         for wanted in tags:
             yield from self._buckets(self._aggregate_query([wanted], start, end, interval, tier))
-
-    def rollup(self, tier: str, start: int, end: int) -> int:
-        interval = TIER_INTERVAL_US[tier]
-        source = "raw" if tier == ROLLUP_TIERS[0] else ROLLUP_TIERS[ROLLUP_TIERS.index(tier) - 1]
-        start, end = start - start % interval, end - end % interval
-        written = 0
-        # A catch-up (after downtime, or over replayed data) goes in bounded slices: each query and
-        # its answer stay small whatever the range.
-        step = interval * ROLLUP_SLICE_INTERVALS
-        for slice_start in range(start, end, step):
-            bounds = (slice_start, min(end, slice_start + step), interval, source)
-            if self.transport.server_side_into:
-                written += self._into(self._aggregate_query(None, *bounds, into=self.transport.source(tier, ROLLUP_MEASUREMENT)))
-                continue
-            rows = list(self._buckets(self._aggregate_query(None, *bounds)))
-            for i in range(0, len(rows), WRITE_CHUNK):
-                self.transport.write(encode_buckets(rows[i : i + WRITE_CHUNK]), tier)
-            written += len(rows)
-        return written
-
-    def _into(self, query: str) -> int:
-        """Run an aggregation the server writes itself (``SELECT … INTO``): nothing crosses the network — a
-        minute of 220,000 points was ~30 MB of JSON to parse here and to write back, every minute."""
-        written = 0
-        for series in self.transport.query(query):
-            columns, values = series.get("columns", []), series.get("values", [])
-            if "written" in columns:
-                written += sum(int(v[columns.index("written")] or 0) for v in values)
-        return written
 
     def purge(self, keep_from: dict[str, int]) -> None:
         """Nothing to do: the retention policies set up by the transport expire old data."""

@@ -31,7 +31,6 @@ def _days(config: HistorianConfig) -> dict[str, float]:
 
 class InfluxTransport(ABC):
     database: str
-    server_side_into = False  # rollups can be written by the server itself (InfluxQL SELECT … INTO)
 
     def __init__(self, url: str, timeout_s: float) -> None:
         self.url = url.rstrip("/")
@@ -96,8 +95,6 @@ class InfluxTransport(ABC):
 
 
 class Influx1Transport(InfluxTransport):
-    server_side_into = True  # InfluxQL SELECT … INTO (the 2.x compatibility API has no INTO)
-
     def __init__(self, options: Influx1Options) -> None:
         super().__init__(options.url, options.timeout_s)
         self.database = options.database

@@ -9,6 +9,7 @@ the subscription's bounded inbox absorbs bursts (drops are counted by the bus).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -25,6 +26,7 @@ from historian.influx_backend import InfluxHistory
 from historian.line_protocol import encode_rows
 from historian.query import TrendPlanner, aggregate, nice_interval
 from historian.recording import RecordingPolicy
+from historian.rollup_fold import RollupFold, as_bucket
 from historian.rows import US, Bucket, Row
 from historian.status import StatusPublisher
 from scada.drivers.backoff import Backoff
@@ -33,10 +35,10 @@ from tags import Delivery, Subscription, TagBus, TagUpdate
 log = logging.getLogger(__name__)
 DAY_US = 86_400 * US
 MAX_IN_FLIGHT = 4  # write batches queued for the writer thread before the consumer waits
-FRESH_START_LOOKBACK_US = DAY_US
-FORWARD_MAX_ROWS = (
-    20_000  # rows per forward: several buffered batches in one HTTP write  # rollups start this far back when no state was saved
-)
+FRESH_START_LOOKBACK_US = DAY_US  # rollups start this far back when no state was saved
+FORWARD_MAX_ROWS = 20_000  # rows per forward: several buffered batches in one HTTP write
+PARTIALS_PER_WRITE, PARTIALS_PER_S = 5_000, 25_000  # rollup partials written in paced chunks (maintenance thread)
+MAX_FOLD_PARTIALS = 5_000_000  # partials kept while the remote is down (~1 GB); the oldest intervals go beyond
 
 
 def open_backend(config: HistorianConfig, data_dir: Path) -> HistoryBackend:
@@ -69,7 +71,9 @@ class Historian:
         self.status = StatusPublisher(publish, clock, config.buffer.warn_fraction)
         self._state_path = data_dir / "historian-state.json"
         self._watermarks = self._load_state()
-        self._dirty_from: int | None = None  # oldest source time written since the last rollup
+        # InfluxDB: rollups folded from the rows as they are written (historian.rollup_fold); SQLite computes them.
+        self.fold = RollupFold() if self.backend.folds_rollups else None
+        self._dirty_from: int | None = None  # oldest source time written since the last rollup (computed rollups)
         self._dirty_lock = threading.Lock()  # set by the writer and forwarder, taken by the rollup
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="historian-writer")
         # Rollups and retention on their own thread: at 440,000 points a rollup takes seconds, and on the
@@ -116,6 +120,8 @@ class Historian:
         if not rows:
             return
         min_t = min(r.t for r in rows)
+        if self.fold is not None:  # buffered rows too: their partials are written when their intervals close
+            self.fold.add(rows)
         if self.buffer is None:
             self.backend.write(rows)
             self._note_written(min_t)
@@ -124,6 +130,8 @@ class Historian:
         self.rows_recorded += len(rows)
 
     def _note_written(self, min_t: int) -> None:
+        if self.fold is not None:  # folded when written or buffered: nothing to compute again
+            return
         with self._dirty_lock:
             self._dirty_from = min_t if self._dirty_from is None else min(self._dirty_from, min_t)
 
@@ -181,6 +189,9 @@ class Historian:
     def roll_up(self) -> None:
         """Bring every rollup tier up to the last complete interval; re-do intervals that got late data."""
         now = self.now_us() - round(self.config.batch.max_delay_s * US) - 5 * US  # let the last batch land
+        if self.fold is not None:
+            self._write_partials(now)
+            return
         with self._dirty_lock:  # what is written from here on is rolled up (again) next time
             dirty, self._dirty_from = self._dirty_from, None
         for tier in ROLLUP_TIERS:
@@ -193,6 +204,34 @@ class Historian:
                 self.backend.rollup(tier, start, end)
                 self._watermarks[tier] = end
         self._save_state()
+
+    def _write_partials(self, now: int | None) -> None:
+        """Write the folded partials of the intervals complete before ``now`` (all when None), tier by tier; the
+        watermark moves past them. Partials that fail to be written are kept for the next time."""
+        assert self.fold is not None
+        for tier in ROLLUP_TIERS:
+            interval = TIER_INTERVAL_US[tier]
+            end = None if now is None else now - now % interval
+            taken = self.fold.take(tier, end)
+            try:
+                self._write_paced(tier, [as_bucket(tag, p) for _start, tag, p in taken])
+            except HistorianError:
+                self.fold.put_back(tier, taken)
+                if dropped := self.fold.bound(MAX_FOLD_PARTIALS):
+                    log.error("rollup partials dropped: remote historian down too long", extra={"ctx": {"partials": dropped}})
+                raise
+            if end is not None:
+                self._watermarks[tier] = max(self._watermarks.get(tier, 0), end)
+        self._save_state()
+
+    def _write_paced(self, tier: str, buckets: list[Bucket]) -> None:
+        """At most ``PARTIALS_PER_S`` rows a second: a minute's partials of 220,000 points written at once held the
+        remote at a full core for seconds, and the live writes behind them."""
+        for i in range(0, len(buckets), PARTIALS_PER_WRITE):
+            started = time.monotonic()
+            self.backend.write_buckets(tier, buckets[i : i + PARTIALS_PER_WRITE])
+            if i + PARTIALS_PER_WRITE < len(buckets):
+                time.sleep(max(0.0, PARTIALS_PER_WRITE / PARTIALS_PER_S - (time.monotonic() - started)))
 
     def purge(self) -> None:
         r, now = self.config.retention, self.now_us()
@@ -242,6 +281,8 @@ class Historian:
             self._remote_ready = False
             raise
         self._note_written(min(r.t for r in rows))
+        if self.fold is not None:
+            self.fold.add(rows)
         self.rows_recorded += len(rows)
 
     async def _submit(self, rows: list[Row]) -> None:
@@ -332,6 +373,9 @@ class Historian:
             others.append(asyncio.create_task(self.forward(), name="historian-forward"))
         try:
             await asyncio.shield(consume)
+            if self.buffer is not None:  # a clean stop: what the last flush buffered goes out now if it can
+                with contextlib.suppress(HistorianUnavailable):
+                    await asyncio.get_running_loop().run_in_executor(self._forwarder, self.forward_all)
         except asyncio.CancelledError:
             sub.close()
             await consume  # flush the rows in hand before giving up
@@ -350,6 +394,11 @@ class Historian:
         self._writer.shutdown(wait=True)
         self._forwarder.shutdown(wait=True)
         self._maintainer.shutdown(wait=True)
+        if self.fold is not None and self.fold.size():  # the open intervals too: the next start adds its own partials
+            try:
+                self._write_partials(None)
+            except HistorianError as exc:
+                log.warning("rollup partials of the open intervals not written", extra={"ctx": {"error": str(exc)}})
         if self.buffer is not None:
             self.buffer.close()
         self.backend.close()
