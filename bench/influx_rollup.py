@@ -14,7 +14,8 @@ written back (influxd's CPU for that write).
 
 Prints ``BENCH influx_rollup_query_cpu_s <s> s`` (influxd CPU for the minute), ``BENCH
 influx_rollup_query_ms_per_series``, ``BENCH rollup_fold_us_per_row`` (this process) and ``BENCH
-rollup_partials_write_cpu_s`` (influxd CPU to write the minute's partials).
+rollup_partials_write_cpu_s`` (influxd CPU to write a minute's partials once their series exist) and
+``rollup_partials_write_us_per_row``.
 """
 
 from __future__ import annotations
@@ -95,13 +96,19 @@ def main() -> None:
         fold_us = (time.perf_counter() - t) / len(rows) * 1e6
         partials = [as_bucket(tag, p) for _s, tag, p in fold.take("1m")]
         body = encode_buckets(partials)
-        written = timed(f"write {len(partials):,} partials", lambda: write(body))
+        timed(f"write {len(partials):,} partials (new series)", lambda: write(body))
+        fold.add([r._replace(t=r.t + 60 * US) for r in rows])  # the next minute: the series exist now
+        partials = [as_bucket(tag, p) for _s, tag, p in fold.take("1m")]
+        bodies = [encode_buckets(partials[i : i + 5_000]) for i in range(0, len(partials), 5_000)]  # as the historian writes
+        written = timed(f"write the next minute's {len(partials):,} partials", lambda: [write(b) for b in bodies])
+        per_row = written / len(partials) * 1e6
     finally:
         server.stop()
     print(f"BENCH influx_rollup_query_cpu_s {query:.1f} s")
     print(f"BENCH influx_rollup_query_ms_per_series {query / args.series * 1000:.2f} ms")
     print(f"BENCH rollup_fold_us_per_row {fold_us:.2f} us")
     print(f"BENCH rollup_partials_write_cpu_s {written:.1f} s")
+    print(f"BENCH rollup_partials_write_us_per_row {per_row:.1f} us")
 
 
 if __name__ == "__main__":

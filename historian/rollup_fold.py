@@ -17,15 +17,16 @@ collide (the later replaces the earlier): that takes the same sample folded twic
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Iterable
+from math import isfinite
 
 from historian.backend import BAD_BIT, ROLLUP_TIERS, TIER_INTERVAL_US
 from historian.rows import Bucket, Row
 
-# A partial: [sum, min, max, time of the last sample, last, count]
-Partial = list[float]
+# A partial: (sum, min, max, time of the last sample, last, count) — a tuple of numbers: hundreds of thousands
+# of them live for up to an hour, and the garbage collector stops tracking such tuples (lists it scans: 2× the CPU)
+Partial = tuple[float, float, float, int, float, int]
 _TIERS = tuple((tier, TIER_INTERVAL_US[tier]) for tier in ROLLUP_TIERS)
 
 
@@ -39,31 +40,29 @@ class RollupFold:
 
     def add(self, rows: Iterable[Row]) -> None:
         """Fold rows just written; Bad samples, text and non-finite numbers count in no aggregate (as in raw queries)."""
-        tiers = [(self._open[tier], interval) for tier, interval in _TIERS]
         with self._lock:
-            for tag, t, value, quality, _server_t in rows:
-                if quality & BAD_BIT or value is None or isinstance(value, str):
-                    continue
-                v = float(value)
-                if not math.isfinite(v):
-                    continue
-                for intervals, interval in tiers:
+            for tier, interval in _TIERS:  # a tier at a time, the interval's dict kept while the rows stay in it
+                intervals, current, partials = self._open[tier], None, {}
+                for tag, t, value, quality, _server_t in rows:
+                    if quality & BAD_BIT or value is None or value.__class__ is str:
+                        continue
+                    v = float(value)
+                    if not isfinite(v):
+                        continue
                     start = t - t % interval
-                    partials = intervals.get(start)
-                    if partials is None:
-                        partials = intervals[start] = {}
+                    if start != current:
+                        current = start
+                        partials = intervals.get(start)
+                        if partials is None:
+                            partials = intervals[start] = {}
                     p = partials.get(tag)
                     if p is None:
-                        partials[tag] = [v, v, v, t, v, 1]
-                        continue
-                    p[0] += v
-                    if v < p[1]:
-                        p[1] = v
-                    if v > p[2]:
-                        p[2] = v
-                    if t >= p[3]:
-                        p[3], p[4] = t, v
-                    p[5] += 1
+                        partials[tag] = (v, v, v, t, v, 1)
+                    else:  # a new tuple, not a list updated in place: tuples of numbers leave the GC's lists
+                        total, low, high, last_t, last, n = p
+                        if t >= last_t:
+                            last_t, last = t, v
+                        partials[tag] = (total + v, v if v < low else low, v if v > high else high, last_t, last, n + 1)
 
     def take(self, tier: str, before: int | None = None) -> list[tuple[int, str, Partial]]:
         """Remove and return the partials of the intervals ending at or before ``before`` (all when None)."""
@@ -103,7 +102,7 @@ class RollupFold:
 def merge(a: Partial, b: Partial) -> Partial:
     """Two partials of one tag and interval as one."""
     last_t, last = (a[3], a[4]) if a[3] >= b[3] else (b[3], b[4])
-    return [a[0] + b[0], min(a[1], b[1]), max(a[2], b[2]), last_t, last, a[5] + b[5]]
+    return (a[0] + b[0], min(a[1], b[1]), max(a[2], b[2]), last_t, last, a[5] + b[5])
 
 
 def as_bucket(tag: str, p: Partial) -> Bucket:
