@@ -59,6 +59,7 @@ class Uplink:
         first = self.spool.first_seq()
         self.acked = (first if first is not None else self.spool.last_seq() + 1) - 1  # all below the oldest kept were acked
         self.sent_through = self.acked
+        self.stored_through = self.spool.last_seq()  # the newest batch on disk: beyond it there is nothing to read
         self._pending: list[TagUpdate] = []
         self._pending_at = 0.0
         self._own_io = io is None
@@ -139,6 +140,7 @@ class Uplink:
     def _fresh_batch(self, batch: Batch | None) -> None:
         """A batch just stored: keep it in memory for the sender, which then need not read it back from disk."""
         if batch is not None:
+            self.stored_through = max(self.stored_through, batch.seq)
             if len(self._fresh) >= self.config.window:  # not being sent (link down): the disk has them
                 self._fresh.clear()
             self._fresh.append(batch)
@@ -248,6 +250,8 @@ class Uplink:
             if room <= 0:
                 continue
             start = self.sent_through
+            if start >= self.stored_through:  # woken by an acknowledgement with nothing new: no disk read
+                continue
             batches = self._take_fresh(start, room)
             if batches is None:
                 batches = await loop.run_in_executor(self._io, self.spool.after, start, room)

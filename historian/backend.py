@@ -43,9 +43,9 @@ class HistoryBackend(ABC):
     def buckets(self, tags: Sequence[str], start: int, end: int, interval: int, tier: str) -> Iterator[Bucket]:
         """Aggregates per ``interval`` (a multiple of the tier's) from ``tier``; Bad samples excluded."""
 
-    def rollup(self, tier: str, start: int, end: int) -> int:
-        """Compute ``tier`` for the whole intervals in [start, end) from the tier below; returns rows written
-        (a backend that does not fold rollups)."""
+    def rollup(self, tier: str, start: int, end: int, source: str) -> int:
+        """Compute ``tier`` for the whole intervals in [start, end) from ``source`` (the next finer tier kept);
+        returns rows written (a backend that does not fold rollups)."""
         raise NotImplementedError(f"{self.name} folds its rollups")
 
     @abstractmethod

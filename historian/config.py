@@ -66,14 +66,21 @@ class BufferOptions(Model):
 
 class Retention(Model):
     raw_days: Annotated[float, Field(ge=LEGAL_MIN_RAW_DAYS)] = 90.0
-    minute_days: Positive = 400.0
+    # 0: no 1-minute tier (trends below an hour read raw) — for points that report about once a minute or less
+    # often, where a minute rollup is as many rows as raw (docs/configuration.md)
+    minute_days: NonNegative = 400.0
     hour_days: Positive = 3650.0
 
     @model_validator(mode="after")
     def _tiers_grow(self) -> Retention:
-        if not self.raw_days <= self.minute_days <= self.hour_days:
-            raise ValueError("raw_days ≤ minute_days ≤ hour_days: a coarser tier must be kept at least as long")
+        if not self.raw_days <= (self.minute_days or self.raw_days) <= self.hour_days:
+            raise ValueError("raw_days ≤ minute_days ≤ hour_days (or minute_days 0): a coarser tier must be kept at least as long")
         return self
+
+    @property
+    def tiers(self) -> tuple[str, ...]:
+        """The rollup tiers kept, finest first."""
+        return ("1m", "1h") if self.minute_days else ("1h",)
 
 
 class RecordRule(Model):

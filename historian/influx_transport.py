@@ -26,7 +26,7 @@ DAY_S = 86_400
 
 def _days(config: HistorianConfig) -> dict[str, float]:
     r = config.retention
-    return {"raw": r.raw_days, "1m": r.minute_days, "1h": r.hour_days}
+    return {tier: days for tier, days in {"raw": r.raw_days, "1m": r.minute_days, "1h": r.hour_days}.items() if days}
 
 
 class InfluxTransport(ABC):

@@ -18,7 +18,7 @@ collide (the later replaces the earlier): that takes the same sample folded twic
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from math import isfinite
 
 from historian.backend import BAD_BIT, ROLLUP_TIERS, TIER_INTERVAL_US
@@ -27,21 +27,21 @@ from historian.rows import Bucket, Row
 # A partial: (sum, min, max, time of the last sample, last, count) — a tuple of numbers: hundreds of thousands
 # of them live for up to an hour, and the garbage collector stops tracking such tuples (lists it scans: 2× the CPU)
 Partial = tuple[float, float, float, int, float, int]
-_TIERS = tuple((tier, TIER_INTERVAL_US[tier]) for tier in ROLLUP_TIERS)
 
 
 class RollupFold:
     """Partials per tier → interval start → tag. Thread-safe: the writer folds, the maintenance thread takes."""
 
-    def __init__(self) -> None:
+    def __init__(self, tiers: Sequence[str] = ROLLUP_TIERS) -> None:
+        self._tiers = tuple((tier, TIER_INTERVAL_US[tier]) for tier in tiers)
         self._lock = threading.Lock()
-        self._open: dict[str, dict[int, dict[str, Partial]]] = {tier: {} for tier in ROLLUP_TIERS}
+        self._open: dict[str, dict[int, dict[str, Partial]]] = {tier: {} for tier in tiers}
         self.dropped = 0  # partials dropped to bound memory (see ``bound``)
 
     def add(self, rows: Iterable[Row]) -> None:
         """Fold rows just written; Bad samples, text and non-finite numbers count in no aggregate (as in raw queries)."""
         with self._lock:
-            for tier, interval in _TIERS:  # a tier at a time, the interval's dict kept while the rows stay in it
+            for tier, interval in self._tiers:  # a tier at a time, the interval's dict kept while the rows stay in it
                 intervals, current, partials = self._open[tier], None, {}
                 for tag, t, value, quality, _server_t in rows:
                     if quality & BAD_BIT or value is None or value.__class__ is str:

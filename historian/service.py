@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from historian.backend import ROLLUP_TIERS, TIER_INTERVAL_US, HistoryBackend
+from historian.backend import TIER_INTERVAL_US, HistoryBackend
 from historian.buffer import Batch, DiskBuffer
 from historian.config import HistorianConfig
 from historian.errors import HistorianError, HistorianUnavailable
@@ -72,7 +72,8 @@ class Historian:
         self._state_path = data_dir / "historian-state.json"
         self._watermarks = self._load_state()
         # InfluxDB: rollups folded from the rows as they are written (historian.rollup_fold); SQLite computes them.
-        self.fold = RollupFold() if self.backend.folds_rollups else None
+        self.tiers = config.retention.tiers  # the rollup tiers kept
+        self.fold = RollupFold(self.tiers) if self.backend.folds_rollups else None
         self._dirty_from: int | None = None  # oldest source time written since the last rollup (computed rollups)
         self._dirty_lock = threading.Lock()  # set by the writer and forwarder, taken by the rollup
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="historian-writer")
@@ -194,22 +195,27 @@ class Historian:
             return
         with self._dirty_lock:  # what is written from here on is rolled up (again) next time
             dirty, self._dirty_from = self._dirty_from, None
-        for tier in ROLLUP_TIERS:
+        for tier in self.tiers:
             interval = TIER_INTERVAL_US[tier]
             start = self._watermarks.get(tier, now - FRESH_START_LOOKBACK_US)
             if dirty is not None:
                 start = min(start, dirty)
             end = now - now % interval
             if end > start - start % interval:
-                self.backend.rollup(tier, start, end)
+                self.backend.rollup(tier, start, end, self._source(tier))
                 self._watermarks[tier] = end
         self._save_state()
+
+    def _source(self, tier: str) -> str:
+        """The tier a computed rollup reads: the next finer one kept."""
+        i = self.tiers.index(tier)
+        return self.tiers[i - 1] if i else "raw"
 
     def _write_partials(self, now: int | None) -> None:
         """Write the folded partials of the intervals complete before ``now`` (all when None), tier by tier; the
         watermark moves past them. Partials that fail to be written are kept for the next time."""
         assert self.fold is not None
-        for tier in ROLLUP_TIERS:
+        for tier in self.tiers:
             interval = TIER_INTERVAL_US[tier]
             end = None if now is None else now - now % interval
             taken = self.fold.take(tier, end)
@@ -236,7 +242,7 @@ class Historian:
     def purge(self) -> None:
         r, now = self.config.retention, self.now_us()
         days = {"raw": r.raw_days, "1m": r.minute_days, "1h": r.hour_days}
-        self.backend.purge({tier: now - round(d * DAY_US) for tier, d in days.items()})
+        self.backend.purge({tier: now - round(d * DAY_US) for tier, d in days.items() if d})
 
     # -- queries (blocking) ---------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from historian.backend import BAD_BIT, ROLLUP_TIERS, TIER_INTERVAL_US, HistoryBackend
+from historian.backend import BAD_BIT, TIER_INTERVAL_US, HistoryBackend
 from historian.rows import Bucket, Row
 
 SCHEMA = """
@@ -164,9 +164,8 @@ class SqliteHistory(HistoryBackend):
         finally:
             db.close()
 
-    def rollup(self, tier: str, start: int, end: int) -> int:
+    def rollup(self, tier: str, start: int, end: int, source: str) -> int:
         interval = TIER_INTERVAL_US[tier]
-        source = ROLLUP_TIERS[ROLLUP_TIERS.index(tier) - 1] if tier != ROLLUP_TIERS[0] else "raw"
         start, end = start - start % interval, end - end % interval
         if end <= start:
             return 0

@@ -109,6 +109,24 @@ def test_late_data_is_rolled_up_again(make_historian) -> None:
     assert [b.count for b in got] == [b.count for b in expected_buckets(first + late, 3600)]
 
 
+def test_without_a_minute_tier_hours_come_from_raw_and_shorter_intervals_read_raw(make_historian) -> None:
+    t0 = T0_HOUR() - 3 * 3600
+    clock = Clock(t0 + 2 * 3600 + 600)
+    h = make_historian(clock, retention={"minute_days": 0})
+    rows = sample_rows("E01.T1.LT", t0, 2 * 3600 + 300)
+    h._watermarks = {"1h": t0 * US}  # as if the historian had been running since t0
+    store(h, rows)
+    h.roll_up()
+    assert (h.watermark("1m"), h.watermark("1h")) == (0, (t0 + 2 * 3600) * US)
+    end = (t0 + 2 * 3600 + 300) * US
+    assert [s[0] for s in h.planner.segments(t0 * US, end, 600 * US)] == ["raw"]
+    assert [s[0] for s in h.planner.segments(t0 * US, end, 3600 * US)] == ["1h", "raw"]
+    for interval_s in (600, 3600):
+        got = list(h.aggregate(["E01.T1.LT"], t0, t0 + 2 * 3600 + 300, interval_s=interval_s))
+        want = expected_buckets(rows, interval_s)
+        assert [(b.t, b.count, b.min, b.max, b.last) for b in got] == [(b.t, b.count, b.min, b.max, b.last) for b in want]
+
+
 def test_aggregates_skip_bad_samples_and_text(make_historian) -> None:
     t0 = T0_HOUR()
     h = make_historian(Clock(t0 + 600))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from historian.config import load_historian_config
+from historian.config import HistorianConfig, load_historian_config
 from scada.cli import main
 from scada.config import ConfigError
 
@@ -46,3 +46,10 @@ def test_check_config_reports_historian_errors_too(tmp_path: Path, capsys, monke
     monkeypatch.chdir(tmp_path)
     assert main(["check-config", str(tree)]) == 1
     assert "config/historian.yaml:1 retention: Value error, raw_days ≤ minute_days ≤ hour_days" in capsys.readouterr().out
+
+
+def test_minute_days_zero_keeps_no_minute_tier_and_still_checks_the_others() -> None:
+    assert HistorianConfig.model_validate({"retention": {"minute_days": 0}}).retention.tiers == ("1h",)
+    assert HistorianConfig().retention.tiers == ("1m", "1h")
+    with pytest.raises(ValueError, match="raw_days ≤ minute_days ≤ hour_days"):
+        HistorianConfig.model_validate({"retention": {"minute_days": 0, "raw_days": 400, "hour_days": 300}})
