@@ -121,13 +121,14 @@ class Historian:
         if not rows:
             return
         min_t = min(r.t for r in rows)
-        if self.fold is not None:  # buffered rows too: their partials are written when their intervals close
-            self.fold.add(rows)
         if self.buffer is None:
             self.backend.write(rows)
             self._note_written(min_t)
         elif self.buffer.push(encode_rows(rows), len(rows), min_t) is None:
             log.error("historian buffer full: %d rows refused", len(rows), extra={"ctx": {"refused_total": self.buffer.refused_rows}})
+            return
+        if self.fold is not None:  # buffered rows too: their partials are written when their intervals close
+            self.fold.add(rows)
         self.rows_recorded += len(rows)
 
     def _note_written(self, min_t: int) -> None:
