@@ -213,32 +213,31 @@ class Historian:
         return self.tiers[i - 1] if i else "raw"
 
     def _write_partials(self, now: int | None) -> None:
-        """Write the folded partials of the intervals complete before ``now`` (all when None), tier by tier; the
-        watermark moves past them. Partials that fail to be written are kept for the next time."""
+        """Write the folded partials of the intervals complete before ``now`` (all when None), tier by tier, in paced
+        chunks; the watermark moves past them. While the remote is unreachable the unwritten ones are kept (and the
+        error raised); ones it refuses are logged and dropped — they would be refused again."""
         assert self.fold is not None
         for tier in self.tiers:
             interval = TIER_INTERVAL_US[tier]
             end = None if now is None else now - now % interval
             taken = self.fold.take(tier, end)
-            try:
-                self._write_paced(tier, [as_bucket(tag, p) for _start, tag, p in taken])
-            except HistorianError:
-                self.fold.put_back(tier, taken)
-                if dropped := self.fold.bound(MAX_FOLD_PARTIALS):
-                    log.error("rollup partials dropped: remote historian down too long", extra={"ctx": {"partials": dropped}})
-                raise
+            for i in range(0, len(taken), PARTIALS_PER_WRITE):
+                chunk, started = taken[i : i + PARTIALS_PER_WRITE], time.monotonic()
+                try:
+                    self.backend.write_buckets(tier, [as_bucket(tag, p) for _start, tag, p in chunk])
+                except HistorianUnavailable:
+                    self.fold.put_back(tier, taken[i:])
+                    if dropped := self.fold.bound(MAX_FOLD_PARTIALS):
+                        log.error("rollup partials dropped: remote historian down too long", extra={"ctx": {"partials": dropped}})
+                    raise
+                except HistorianError as exc:
+                    log.error("rollup partials refused", extra={"ctx": {"tier": tier, "partials": len(chunk), "error": str(exc)}})
+                # Paced: a minute's partials of 220,000 points written at once held the remote at a core for seconds.
+                if i + PARTIALS_PER_WRITE < len(taken):
+                    time.sleep(max(0.0, PARTIALS_PER_WRITE / PARTIALS_PER_S - (time.monotonic() - started)))
             if end is not None:
                 self._watermarks[tier] = max(self._watermarks.get(tier, 0), end)
         self._save_state()
-
-    def _write_paced(self, tier: str, buckets: list[Bucket]) -> None:
-        """At most ``PARTIALS_PER_S`` rows a second: a minute's partials of 220,000 points written at once held the
-        remote at a full core for seconds, and the live writes behind them."""
-        for i in range(0, len(buckets), PARTIALS_PER_WRITE):
-            started = time.monotonic()
-            self.backend.write_buckets(tier, buckets[i : i + PARTIALS_PER_WRITE])
-            if i + PARTIALS_PER_WRITE < len(buckets):
-                time.sleep(max(0.0, PARTIALS_PER_WRITE / PARTIALS_PER_S - (time.monotonic() - started)))
 
     def purge(self) -> None:
         r, now = self.config.retention, self.now_us()

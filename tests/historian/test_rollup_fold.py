@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 import influxd as influxd_support
@@ -13,11 +14,13 @@ import pytest
 from history_data import T0_HOUR, Clock, expected_buckets, sample_rows
 from services import service_missing
 
+from historian import service
 from historian.config import HistorianConfig
 from historian.errors import HistorianUnavailable
+from historian.influx_backend import InfluxHistory
 from historian.rollup_fold import RollupFold, as_bucket, merge
 from historian.rows import US, Bucket, Row
-from historian.service import Historian
+from historian.service import Historian, open_backend
 from tags import Quality
 
 GOOD = int(Quality.GOOD)
@@ -153,3 +156,47 @@ async def test_partials_wait_for_a_remote_that_is_down_and_close_writes_the_open
     finally:
         reader.close()
         server.stop()
+
+
+class FlakyInflux(InfluxHistory):
+    """A real InfluxDB backend whose rollup writes fail from the ``fail_from``-th on (a connection lost mid-way)."""
+
+    def __init__(self, transport: object, fail_from: int) -> None:
+        super().__init__(transport)  # type: ignore[arg-type]
+        self.calls, self.fail_from = 0, fail_from
+
+    def write_buckets(self, tier: str, buckets: Sequence[Bucket]) -> None:
+        self.calls += 1
+        if self.calls >= self.fail_from:
+            raise HistorianUnavailable("connection lost")
+        super().write_buckets(tier, buckets)
+
+
+async def test_a_write_failing_midway_keeps_only_the_unwritten_partials(
+    influx_config: HistorianConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "PARTIALS_PER_WRITE", 3)
+    monkeypatch.setattr(service, "PARTIALS_PER_S", 1e9)
+    t0 = T0_HOUR()
+    clock = Clock(t0 + 1200)
+    flaky = FlakyInflux(open_backend(influx_config, tmp_path).transport, fail_from=2)  # type: ignore[attr-defined]
+    h = Historian(influx_config, tmp_path / "data", clock, backend=flaky)
+    h.setup()
+    rows = [r for k in range(8) for r in sample_rows(f"E01.T{k}.LT", t0, 60)]  # 8 partials in the first minute
+    try:
+        await h.store(rows)
+        with pytest.raises(HistorianUnavailable):
+            h.roll_up()
+        assert h.fold is not None
+        kept = h.fold.take("1m")
+        assert [tag for _s, tag, _p in kept] == [f"E01.T{k}.LT" for k in range(3, 8)], "the first chunk went out: not kept"
+        h.fold.put_back("1m", kept)
+        flaky.fail_from = 10**9
+        h.roll_up()
+        for k in range(8):  # each partial in the tier once: nothing lost, nothing counted twice
+            tag = f"E01.T{k}.LT"
+            assert_buckets_equal(
+                list(h.backend.buckets([tag], t0 * US, (t0 + 60) * US, 60 * US, "1m")), expected_buckets(rows[60 * k : 60 * k + 60], 60)
+            )
+    finally:
+        h.close()
