@@ -120,7 +120,7 @@ async def run_gateways(args: argparse.Namespace, config: UplinkConfig) -> dict[s
         for u in uplinks:
             u.flush()
         # Keep running until every batch is acknowledged (or stopped): the test waits for the historian.
-        while not stop.is_set() and any(u.backlog or u._pending for u in uplinks):
+        while not stop.is_set() and not all(u.settled for u in uplinks):
             await asyncio.sleep(0.1)
         if args.linger and not stop.is_set():
             with contextlib.suppress(TimeoutError):

@@ -66,6 +66,7 @@ class Uplink:
         # One thread: pushes stay in order (a shared executor must have one thread too).
         self._io = io or ThreadPoolExecutor(1, thread_name_prefix="ThreadPoolExecutor-edge-spool")
         self._fresh: deque[Batch] = deque()  # stored, not yet published (in order)
+        self._storing = 0  # batches handed to the disk thread, not yet back
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._cut_timer: asyncio.TimerHandle | None = None
@@ -118,6 +119,7 @@ class Uplink:
             chunk, self._pending = self._pending[:size], self._pending[size:]
             body = encode_body(self.enterprise, chunk, self.config.batch.compress)
             fut = self._io.submit(self._store, body, len(chunk), round(self.clock() * 1000))
+            self._storing += 1
             fut.add_done_callback(self._stored)
 
     def _store(self, body: bytes, samples: int, made_ms: int) -> Batch | None:
@@ -139,6 +141,7 @@ class Uplink:
 
     def _fresh_batch(self, batch: Batch | None) -> None:
         """A batch just stored: keep it in memory for the sender, which then need not read it back from disk."""
+        self._storing -= 1
         if batch is not None:
             self.stored_through = max(self.stored_through, batch.seq)
             if len(self._fresh) >= self.config.window:  # not being sent (link down): the disk has them
@@ -324,6 +327,11 @@ class Uplink:
         """End ``run`` (it stores what is waiting first)."""
         self._stopping = True
         self._poke()
+
+    @property
+    def settled(self) -> bool:
+        """Nothing waiting to be cut, being stored or unacknowledged: everything offered has reached the central."""
+        return not self._pending and not self._storing and self.acked >= self.stored_through
 
     @property
     def backlog(self) -> int:
