@@ -82,6 +82,11 @@ class Retention(Model):
         """The rollup tiers kept, finest first."""
         return ("1m", "1h") if self.minute_days else ("1h",)
 
+    @property
+    def days(self) -> dict[str, float]:
+        """Days kept per tier, raw included; a tier not kept is absent."""
+        return {tier: days for tier, days in (("raw", self.raw_days), ("1m", self.minute_days), ("1h", self.hour_days)) if days}
+
 
 class RecordRule(Model):
     """Recording rule for the points whose tag matches ``match`` (the last matching rule wins)."""

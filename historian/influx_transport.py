@@ -24,11 +24,6 @@ TIER_RP = {"raw": "raw", "1m": "m1", "1h": "h1"}
 DAY_S = 86_400
 
 
-def _days(config: HistorianConfig) -> dict[str, float]:
-    r = config.retention
-    return {tier: days for tier, days in {"raw": r.raw_days, "1m": r.minute_days, "1h": r.hour_days}.items() if days}
-
-
 class InfluxTransport(ABC):
     database: str
 
@@ -112,7 +107,7 @@ class Influx1Transport(InfluxTransport):
         existing: set[str] = set()
         for series in self.query(f'SHOW RETENTION POLICIES ON "{self.database}"'):
             existing |= {row[0] for row in series.get("values", [])}
-        for tier, days in _days(config).items():
+        for tier, days in config.retention.days.items():
             rp, verb = TIER_RP[tier], "ALTER" if TIER_RP[tier] in existing else "CREATE"
             default = " DEFAULT" if tier == "raw" else ""
             replication = "" if verb == "ALTER" else " REPLICATION 1"
@@ -148,7 +143,7 @@ class Influx2Transport(InfluxTransport):
         org_id = self.client.organizations_api().find_organizations(org=self.options.org)[0].id
         dbrps = DBRPsService(self.client.api_client)
         known = {(d.database, d.retention_policy) for d in dbrps.get_dbr_ps(org_id=org_id).content or []}
-        for tier, days in _days(config).items():
+        for tier, days in config.retention.days.items():
             name = self.bucket(tier)
             rules = BucketRetentionRules(type="expire", every_seconds=round(days * DAY_S))
             bucket = buckets.find_bucket_by_name(name) or buckets.create_bucket(

@@ -32,7 +32,7 @@ class TrendPlanner:
     """Splits an aggregated query into tier segments; ``watermark(tier)`` says how far a tier is rolled up."""
 
     def __init__(self, retention: Retention, watermark: Callable[[str], int], now: Callable[[], int]) -> None:
-        self.keep_days = {"raw": retention.raw_days, "1m": retention.minute_days, "1h": retention.hour_days}
+        self.keep_days = retention.days
         self.watermark = watermark
         self.now = now
 
@@ -44,7 +44,7 @@ class TrendPlanner:
             tier_interval = TIER_INTERVAL_US[tier]
             if tier_interval and interval % tier_interval:
                 continue
-            kept_from = self.now() - round(self.keep_days[tier] * DAY_US)
+            kept_from = self.now() - round(self.keep_days.get(tier, 0.0) * DAY_US)  # a tier not kept: never used
             if tier != "raw" and cursor < kept_from:
                 continue  # this tier no longer keeps the start of the range
             limit = end if tier == "raw" else min(end, self.watermark(tier))

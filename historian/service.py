@@ -120,15 +120,19 @@ class Historian:
         """Store rows that passed the recording policy: directly, or into the disk buffer for a remote."""
         if not rows:
             return
-        min_t = min(r.t for r in rows)
         if self.buffer is None:
             self.backend.write(rows)
-            self._note_written(min_t)
-        elif self.buffer.push(encode_rows(rows), len(rows), min_t) is None:
+        elif self.buffer.push(encode_rows(rows), len(rows), min(r.t for r in rows)) is None:
             log.error("historian buffer full: %d rows refused", len(rows), extra={"ctx": {"refused_total": self.buffer.refused_rows}})
             return
-        if self.fold is not None:  # buffered rows too: their partials are written when their intervals close
+        self._written(rows)  # buffered rows too: their partials are written when their intervals close
+
+    def _written(self, rows: Sequence[Row]) -> None:
+        """Rows stored (or buffered): folded into the rollups, or noted for the computed ones."""
+        if self.fold is not None:
             self.fold.add(rows)
+        else:
+            self._note_written(min(r.t for r in rows))
         self.rows_recorded += len(rows)
 
     def _note_written(self, min_t: int) -> None:
@@ -240,9 +244,8 @@ class Historian:
         self._save_state()
 
     def purge(self) -> None:
-        r, now = self.config.retention, self.now_us()
-        days = {"raw": r.raw_days, "1m": r.minute_days, "1h": r.hour_days}
-        self.backend.purge({tier: now - round(d * DAY_US) for tier, d in days.items() if d})
+        now = self.now_us()
+        self.backend.purge({tier: now - round(d * DAY_US) for tier, d in self.config.retention.days.items()})
 
     # -- queries (blocking) ---------------------------------------------------------------------
 
@@ -286,10 +289,7 @@ class Historian:
         except HistorianUnavailable:
             self._remote_ready = False
             raise
-        self._note_written(min(r.t for r in rows))
-        if self.fold is not None:
-            self.fold.add(rows)
-        self.rows_recorded += len(rows)
+        self._written(rows)
 
     async def _submit(self, rows: list[Row]) -> None:
         loop = asyncio.get_running_loop()
