@@ -21,7 +21,7 @@ import os
 import socket
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from edge import topics
@@ -99,8 +99,13 @@ class EdgeIngest:
         audit: AuditLog | None = None,
         clock: Callable[[], float] = time.time,
         gateway_suffix: str = "_ALM",
+        hand_over: Callable[[set[str], set[str]], Awaitable[object]] | None = None,
     ) -> None:
+        """``hand_over(mine, gained)``: called on every change of this worker's share, before the gained enterprises'
+        topics are subscribed (the alarm engine takes their alarm states over from the store)."""
         self.plant, self.config, self.tags, self.historian, self.audit, self.clock = plant, config, tags, historian, audit, clock
+        self.hand_over = hand_over
+        self._handing_over: asyncio.Future[None] | None = None
         self.worker_id = worker_id or default_worker_id()
         self.prefix = config.topic_prefix
         self.suffix = gateway_suffix
@@ -142,6 +147,20 @@ class EdgeIngest:
         for ent in lost:
             self.streams.pop(ent, None)
         self.link.unsubscribe([t for e in sorted(lost) for t in self._topics(e)])
+        # One hand-over at a time, in the order of the changes: each one waits for the one before.
+        self._handing_over = asyncio.ensure_future(self._take_over(self._handing_over, gained))
+
+    async def _take_over(self, before: asyncio.Future[None] | None, gained: set[str]) -> None:
+        """Hand the alarm states over, then subscribe: no sample of a gained enterprise is evaluated before its
+        alarms are in as the previous worker left them."""
+        if before is not None:
+            await asyncio.gather(before, return_exceptions=True)
+        if self.hand_over is not None:
+            try:
+                await self.hand_over(set(self.membership.mine), gained)
+            except Exception:  # the store is down: take the stream anyway (values must flow), alarms start afresh
+                log.exception("alarm hand-over failed; the gained enterprises' alarms start from normal")
+        gained &= self.membership.mine  # a later change may have moved some away meanwhile
         self.link.subscribe([t for e in sorted(gained) for t in self._topics(e)])
 
     def _topics(self, enterprise: str) -> tuple[str, str]:
@@ -368,6 +387,8 @@ class EdgeIngest:
         try:
             await tasks[0]  # ends on stop(); the statistics task is cancelled then
         finally:
+            if self._handing_over is not None:
+                self._handing_over.cancel()
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

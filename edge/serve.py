@@ -35,6 +35,7 @@ class EdgeService:
             sup.audit,
             sup.clock,
             sup.alarms.config.gateway_status.suffix,
+            sup.alarms.hand_over,
         )
         self.http: PushServer | None = None
         self._task: asyncio.Task[None] | None = None

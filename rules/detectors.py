@@ -47,6 +47,10 @@ class Detector:
     def sample(self, v: TagValue) -> None:
         raise NotImplementedError
 
+    def reset(self, now: float) -> None:
+        """Back to the state of a detector that has seen nothing (its enterprise moved to another worker, or back)."""
+        self.deb.restore(None)
+
 
 class LimitDetector(Detector):
     __slots__ = ("limits",)
@@ -123,6 +127,10 @@ class RateDetector(Detector):
         if raw != self.deb.raw or raw != self.deb.committed:
             self.push(raw, t, round(self.rate(), 6) if len(self.samples) >= 2 else None)
 
+    def reset(self, now: float) -> None:
+        super().reset(now)
+        self.samples.clear()
+
     def idle(self, now: float) -> None:
         """No change for a whole window: the value is steady, so the rate is zero."""
         if self.samples and now - self.samples[-1][0] > self.window:
@@ -159,6 +167,10 @@ class DeviationDetector(Detector):
     def limit(self, level: str | None) -> float | None:
         return self.max_diff
 
+    def reset(self, now: float) -> None:
+        super().reset(now)
+        self.values = {True: None, False: None}
+
 
 class StateDetector(Detector):
     """Off-normal states: a discrete point, device or gateway online, video online or status."""
@@ -193,6 +205,10 @@ class NoUpdateDetector(Detector):
         self.last = v[4]
         if self.deb.committed is not None or self.deb.raw is not None:
             self.push(None, v[4], v[1])
+
+    def reset(self, now: float) -> None:
+        super().reset(now)
+        self.last = now  # a point just taken over is not frozen: its timeout starts now
 
     def idle(self, now: float) -> None:
         if self.deb.raw is None and now - self.last >= self.timeout:

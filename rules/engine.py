@@ -24,9 +24,11 @@ from rules.build import Builder
 from rules.compound import CompoundEngine
 from rules.config import AlarmConfig
 from rules.detectors import Detector
-from rules.events import ActiveAlarm, AlarmEvent
+from rules.events import ActiveAlarm, AlarmDef, AlarmEvent, AlarmRecord
 from rules.journal import AlarmJournal
 from rules.limits import Limits
+from rules.record_ids import RecordIds
+from rules.state import AlarmState
 from rules.table import AlarmTable
 from scada.config import Plant
 from tags import Delivery, OverflowPolicy, TagBus
@@ -87,8 +89,8 @@ class AlarmEngine:
     ) -> None:
         self.plant, self.config, self.bus, self.clock = plant, config, bus, clock
         self.tick_s, self.flush_s = tick_s, flush_s
-        self.table = AlarmTable(config)
         self.journal = AlarmJournal(store) if store is not None else None
+        self.table = AlarmTable(config, RecordIds(self.journal.reserve_record_ids if self.journal else None))
         self.builder = Builder(plant, config, self, clock)
         w = self.builder.build()
         self.routes, self.idle_checks, self.gateway, self.suppress_tags, self.facts = w.routes, w.idle, w.gateway, w.suppress, w.facts
@@ -96,6 +98,7 @@ class AlarmEngine:
         self._hooks()
         self.compound = CompoundEngine(config.compound)
         self._pending: set[Detector] = set()
+        self._foreign: set[str] = set()  # enterprises another central worker handles (hand_over)
         self._subs: list[AlarmSubscription] = []
         self._unwritten: list[AlarmEvent] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -109,7 +112,15 @@ class AlarmEngine:
         if self.journal is None:
             return 0
         rows = self.journal.load_active()
-        dets = {d.defn.alarm_id: d for ds in self.routes.values() for d in ds if isinstance(d, Detector)}
+        self._restore_rows(rows)
+        self.table.ids.refill()  # the first block now, off the event loop
+        return len(rows)
+
+    def _detectors(self) -> dict[str, Detector]:
+        return {d.defn.alarm_id: d for ds in self.routes.values() for d in ds if isinstance(d, Detector)}
+
+    def _restore_rows(self, rows: list[tuple[AlarmDef, AlarmState, AlarmRecord | None, float]]) -> None:
+        dets = self._detectors()
         for d, s, record, since in rows:
             self.table.restore(d, s, record, since)
             det = dets.get(d.alarm_id)
@@ -117,8 +128,32 @@ class AlarmEngine:
                 det.deb.restore(s.level)
             if s.active and d.alarm_id in self.facts:
                 self.compound.update(d.alarm_id, {**self.facts[d.alarm_id], "level": s.level})
-        self.table.next_record_id = max(self.table.next_record_id, self.journal.max_record_id() + 1)
-        return len(rows)
+
+    async def hand_over(self, mine: set[str], gained: set[str]) -> int:
+        """Central workers sharing one store (edge/central.py): keep the alarms of the enterprises in ``mine`` only,
+        and take the ``gained`` ones over as the store has them — the state the previous worker journalled, so an
+        alarm still active is neither annunciated again nor lost, and a cleared one is not cleared twice. Alarms of
+        enterprises not in the plant (none today) are kept. Returns the alarms taken over."""
+        rows = []
+        if gained and self.journal is not None:
+            await self.flush_journal()
+            rows = await asyncio.get_running_loop().run_in_executor(None, self.journal.load_active)
+        ours = {e.enterprise.code for e in self.plant.enterprises}
+        drop = {e for e in ours if e not in mine} | gained  # gained: what we may hold of them is from our own start
+        dets = self._detectors()
+        self.table.forget([aid for aid, d in self.table.defs.items() if d.enterprise in drop], drop)
+        now = self.clock()
+        for aid, det in dets.items():
+            if det.defn.enterprise in drop:
+                det.reset(now)
+                self._pending.discard(det)
+                if aid in self.facts:
+                    self.compound.update(aid, None)
+        self._foreign = ours - mine  # no samples of theirs come here: their idle checks (frozen values) would fire
+        taken = [r for r in rows if r[0].enterprise in gained]
+        self._restore_rows(taken)
+        log.info("alarms handed over", extra={"ctx": {"mine": len(mine), "gained": len(gained), "taken_over": len(taken)}})
+        return len(taken)
 
     async def start(self) -> None:
         if self.journal is not None:
@@ -242,8 +277,10 @@ class AlarmEngine:
                 self._pending.discard(det)
         if now - self._last_idle >= 1.0:
             self._last_idle = now
+            foreign = self._foreign
             for det in self.idle_checks:
-                det.idle(now)
+                if not foreign or det.defn.enterprise not in foreign:
+                    det.idle(now)
         self.table.tick(now)
         if self.table.outbox:
             self._dispatch()

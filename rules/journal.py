@@ -13,12 +13,12 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, delete, insert, select, update
 
 from rules.events import AlarmDef, AlarmEvent, AlarmRecord
 from rules.state import AlarmState
 from scada.store.db import aware
-from scada.store.tables import alarm_journal, alarm_records, alarm_states
+from scada.store.tables import alarm_journal, alarm_records, alarm_states, id_counters
 
 JOURNAL_COLUMNS = (
     "id",
@@ -110,9 +110,17 @@ class AlarmJournal:
         by_id = {rid: AlarmRecord(**data) for rid, data in recs}
         return [(AlarmDef(**r["definition"]), AlarmState.from_json(r["state"]), by_id.get(r["record_id"]), float(r["since"])) for r in rows]
 
-    def max_record_id(self) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(func.max(alarm_records.c.id))).scalar() or 0)
+    def reserve_record_ids(self, count: int) -> int:
+        """The first of ``count`` consecutive record ids reserved for this process (rules/record_ids.py): one
+        UPDATE of the counter row, atomic on PostgreSQL (row lock) and SQLite (one writer)."""
+        c = id_counters.c
+        with self.engine.begin() as conn:
+            end = conn.execute(
+                update(id_counters).where(c.name == "alarm_records").values(next=c.next + count).returning(c.next)
+            ).scalar_one_or_none()
+        if end is None:
+            raise RuntimeError("the store has no alarm record id counter: run `scada db upgrade` (migration 0010)")
+        return int(end) - count
 
     def query(
         self,

@@ -19,6 +19,7 @@ from rules.config import AlarmConfig, as_value
 from rules.errors import AlarmError
 from rules.events import ActiveAlarm, AlarmDef, AlarmEvent, AlarmRecord
 from rules.limits import LEVEL_ZH, SEVERITY
+from rules.record_ids import RecordIds
 from rules.state import NORMAL, AlarmState, Shelving
 
 LEVELS_ZH = {
@@ -36,14 +37,14 @@ LEVELS_ZH = {
 
 
 class AlarmTable:
-    def __init__(self, config: AlarmConfig) -> None:
+    def __init__(self, config: AlarmConfig, ids: RecordIds | None = None) -> None:
         self.config = config
+        self.ids = ids or RecordIds()
         self.defs: dict[str, AlarmDef] = {}
         self.states: dict[str, AlarmState] = {}  # only alarms not in plain normal
         self.records: dict[str, AlarmRecord] = {}  # open records by alarm id
         self.since: dict[str, float] = {}
         self.outbox: list[AlarmEvent] = []
-        self.next_record_id = 1
         self._design: dict[int, tuple[list[str], str]] = {}  # active suppression rules
         self._oos: dict[str, str] = {}  # tag → declaration id
         self._gateway: dict[str, bool] = {}  # point tag → gateway reports it alarming
@@ -112,9 +113,24 @@ class AlarmTable:
             self._shelved.add(d.alarm_id)
         if record is not None and record.clear_at is None:
             self.records[d.alarm_id] = record
-            self.next_record_id = max(self.next_record_id, record.id + 1)
+            self.ids.above(record.id)
         if s.out_of_service and d.source:
             self._oos.setdefault(d.source, s.out_of_service)
+
+    def forget(self, alarm_ids: Iterable[str], enterprises: set[str]) -> None:
+        """Drop alarms without an event: another worker handles their enterprises now (the store has their state).
+        ``enterprises``: theirs, for the gateway statuses kept per point tag."""
+        for aid in alarm_ids:
+            self.defs.pop(aid, None)
+            self.states.pop(aid, None)
+            self.since.pop(aid, None)
+            self._shelved.discard(aid)
+            record = self.records.pop(aid, None)
+            if record is not None:
+                self._unseen.pop(record.id, None)
+                self._gateway_seen.pop(record.id, None)
+        for tag in [t for t in self._gateway if t.partition(".")[0] in enterprises]:
+            del self._gateway[tag]
 
     # -- conditions from detectors --------------------------------------------------------------
 
@@ -150,8 +166,7 @@ class AlarmTable:
         return s
 
     def _open(self, d: AlarmDef, level: str, t: float, value: Any, limit: float | None) -> AlarmRecord | None:
-        rid = self.next_record_id
-        self.next_record_id += 1
+        rid = self.ids.take()
         p = d.priority(level)
         r = AlarmRecord(
             rid, d.alarm_id, d.source, d.kind, d.enterprise, d.hazard_source, p, level, level, level, t, value, limit, t, value, limit

@@ -117,6 +117,14 @@ alarm_states = Table(
     Column("since", Float, nullable=False),
 )
 
+# Counters for ids several processes hand out from one store (migration 0010): a row per kind, advanced atomically.
+id_counters = Table(
+    "id_counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("next", BigInteger, nullable=False),
+)
+
 # -- video (video/, migration 0004) ----------------------------------------------------------------
 
 video_availability = Table(

@@ -18,6 +18,7 @@ import pytest
 from edge_rig import SCADA, Processes, copy_config
 from services import service_missing
 
+from edge.membership import assign
 from historian.config import load_historian_config
 from historian.service import Historian
 from scada.config import load_plant
@@ -144,3 +145,51 @@ def test_a_60_s_broker_outage_loses_nothing_and_old_values_arrive_late(
     log = processes.log("w1")
     assert last_stat(log, "late_batches") > 0  # the buffered minute came flagged late: history only, no alarm evaluation
     assert last_stat(log, "samples") > before
+
+
+def activations(url: str) -> dict[str, int]:
+    """alarm id → how many times the shared journal says it was activated."""
+    from sqlalchemy import create_engine, func, select
+
+    from scada.store.tables import alarm_journal
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            c = alarm_journal.c
+            rows = conn.execute(select(c.alarm_id, func.count()).where(c.transition == "activated").group_by(c.alarm_id)).all()
+    finally:
+        engine.dispose()
+    return {alarm_id: n for alarm_id, n in rows}
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_worker_taking_over_continues_the_alarms_of_the_dead_one(
+    tmp_path: Path, private_broker: mosquitto_support.Mosquitto, processes: Processes, postgres_url: str
+) -> None:
+    """Two workers journalling into one PostgreSQL store; the counting gateways' values rise through every limit,
+    so each point's alarms activate once and stay active. Killing the worker that raised them must not make the
+    survivor annunciate them again when it takes the enterprises over: it continues them from the store."""
+    config = copy_config(tmp_path / "config", private_broker.port)
+    processes.worker("w1", config, database_url=postgres_url)
+    wait_until(lambda: last_stat(processes.log("w1"), "enterprises") == 8, 60, "w1 up (store migrated)", processes)
+    w2 = processes.worker("w2", config, database_url=postgres_url)
+    wait_until(lambda: all(last_stat(processes.log(n), "workers") == 2 for n in ("w1", "w2")), 60, "both workers", processes)
+    spec, _chosen = gateways(tmp_path, config, [f"E0{i}" for i in range(1, 9)], 5)
+    feed = synthetic(processes, config, spec, 400, 0.1)  # 40 s; every range ends at or below 100: all crossed by 10 s
+    w1_share = assign([f"E0{i}" for i in range(1, 9)], ["w1", "w2"])["w1"]  # rendezvous hashing: what w1 holds
+    assert w1_share, "w1 owns no enterprise: nothing to hand over"
+    time.sleep(15)
+    before = activations(postgres_url)
+    assert any(a.startswith(tuple(f"{e}." for e in w1_share)) for a in before), "w1 raised no alarm before being killed"
+    assert set(before.values()) == {1}
+    [w1] = [p for p in processes.procs if p is not w2 and "--worker-id=w1" in p.args]
+    w1.send_signal(signal.SIGKILL)
+    wait_until(lambda: last_stat(processes.log("w2"), "enterprises") == 8, 30, "w2 taking every enterprise", processes)
+    feed.wait(180)
+    time.sleep(1.0)  # w2's journal writer runs every 0.2 s
+    after = activations(postgres_url)
+    again = {a: n for a, n in after.items() if n > 1}
+    assert not again, f"annunciated again after the hand-over: {sorted(again)[:5]}"
+    assert "alarms handed over" in processes.log("w2")

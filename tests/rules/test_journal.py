@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from alarm_rig import Plant
 from openpyxl import load_workbook
 
@@ -14,15 +13,6 @@ from rules.export import write
 from scada.store import connect, upgrade
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 'scada.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
-    engine = connect(url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_transitions_are_journalled_and_queryable(store, demo_plant, tmp_path) -> None:
@@ -81,4 +71,58 @@ def test_active_states_persist_with_their_record(store, demo_plant) -> None:
     assert s.active and s.level == "high_high" and s.shelved is not None and s.shelved.until == rig.clock.t + 600
     record = again.engine.table.records["E01.T101.LT:limit"]
     assert record.start_value == 17.9 and record.id >= 1
-    assert again.engine.table.next_record_id > record.id
+    assert again.engine.table.ids.take() > record.id
+
+
+def test_engines_sharing_a_store_never_give_the_same_record_id(store, demo_plant) -> None:
+    """Two workers journalling into one store (issue 10): each reserves its ids from the store's counter, so no
+    record of one replaces a record of the other — also when their blocks run out and interleave."""
+    cfg = load_alarm_config(CONFIG, demo_plant)
+    rigs = {tag: Plant(demo_plant, cfg, store_engine=store) for tag in ("E01.T101.GT1", "E01.T101.GT2")}
+    for rig in rigs.values():
+        rig.engine.table.ids.block = 2  # blocks of two: the five records each below need three reservations
+        rig.engine.restore()
+    for cycle in range(5):
+        for tag, rig in rigs.items():  # raise, clear and reset: a new record per cycle
+            rig.at(10 * cycle)
+            rig.set(tag, 45.0)
+            rig.at(10 * cycle + 3)
+            rig.set(tag, 0.0)
+            rig.at(10 * cycle + 4)
+            rig.engine.reset(f"{tag}:limit", "张三", "复位")
+            rig.engine.write_journal()
+    records = rigs["E01.T101.GT1"].engine.journal.records(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+    assert len({r.id for r in records}) == len(records) == 10
+    assert sorted(r.source for r in records) == ["E01.T101.GT1"] * 5 + ["E01.T101.GT2"] * 5
+
+
+def test_record_id_reservations_are_unique_under_concurrency(store) -> None:
+    """Reservations from several connections at once (PostgreSQL: truly concurrent; SQLite: one writer at a time)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rules.journal import AlarmJournal
+
+    journal = AlarmJournal(store)
+    with ThreadPoolExecutor(4) as pool:
+        firsts = list(pool.map(lambda _: journal.reserve_record_ids(3), range(200)))
+    ids = [first + k for first in firsts for k in range(3)]
+    assert len(set(ids)) == 600 and min(ids) == 1
+
+
+def test_the_counter_starts_past_the_records_of_an_older_store(tmp_path) -> None:
+    """A store upgraded to 0010 with records in it: reserved ids continue after the highest stored one."""
+    from sqlalchemy import insert
+
+    from rules.journal import AlarmJournal
+    from scada.store.tables import alarm_records
+
+    engine = connect(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0004")
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    row = {"alarm_id": "a", "enterprise": "E01", "source": "E01.X", "kind": "limit", "priority": "high", "start_at": at, "data": {}}
+    with engine.begin() as conn:
+        conn.execute(insert(alarm_records), [{"id": 41, **row}, {"id": 7, **row}])
+    upgrade(engine)
+    assert AlarmJournal(engine).reserve_record_ids(10) == 42
+    assert AlarmJournal(engine).reserve_record_ids(1) == 52
+    engine.dispose()
