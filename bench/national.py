@@ -727,7 +727,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--burst", type=float, default=5.0, help="rate factor during a burst [default: 5]")
     p.add_argument("--burst-s", type=float, default=10.0, help="length of a burst in seconds [default: 10]")
     p.add_argument("--burst-every-s", type=float, default=100.0, help="a burst starts every this many seconds; 0: none [default: 100]")
-    p.add_argument("--batch-delay-s", type=float, default=1.0, help="uplink.yaml batch.max_delay_s of the gateways [default: 1.0]")
+    p.add_argument(
+        "--batch-delay-s", type=float, default=0.5, help="uplink.yaml batch.max_delay_s of the gateways (as its default) [default: 0.5]"
+    )
     p.add_argument("--startup-timeout-s", type=float, default=900.0, help="give up when the workers are not up by then [default: 900]")
     p.add_argument("--progress-every-s", type=float, default=30.0, help="a progress line this often [default: 30]")
     p.add_argument(

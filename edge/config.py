@@ -53,7 +53,9 @@ class Broker(Model):
 
 class Batching(Model):
     max_samples: Annotated[int, Field(ge=1, le=100_000)] = 1000  # a batch is sent when this many samples wait ...
-    max_delay_s: Positive = 1.0  # ... or when the oldest has waited this long
+    # ... or when the oldest has waited this long: the wait is in every sample's latency (the platform's p99 target is
+    # 2 s gateway → historian; 1.0 s left the national bench at p99 1.6–2.0 s, 0.5 s at 1.0–1.3 s for 0.1 more core)
+    max_delay_s: Positive = 0.5
     compress: bool = True  # zlib over the JSON body: tag names repeat, ~5x smaller on a metered line
 
 
