@@ -6,6 +6,7 @@ with the data kept; ``kill()`` is a crash.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -28,8 +29,10 @@ def available() -> bool:
 
 
 class Influxd:
-    def __init__(self, root: Path, data_settings: str = "") -> None:
+    def __init__(self, root: Path, data_settings: str = "", gogc: int | None = None) -> None:
+        """``gogc``: the Go collector's GOGC for this influxd (None: Go's default, 100)."""
         self.root = root
+        self.env = {**os.environ, "GOGC": str(gogc)} if gogc is not None else None
         self.port = _free_port()
         self.rpc_port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -60,7 +63,7 @@ bind-address = "127.0.0.1:{self.rpc_port}"
 
     def start(self, timeout_s: float = 30.0) -> None:
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen([INFLUXD, "run", "-config", str(self.config)], stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen([INFLUXD, "run", "-config", str(self.config)], stdout=log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
