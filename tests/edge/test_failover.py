@@ -5,9 +5,7 @@ broker for 60 s → the gateways buffer on disk and every value arrives after, t
 from __future__ import annotations
 
 import json
-import re
 import signal
-import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,15 +13,12 @@ from pathlib import Path
 import influxd as influxd_support
 import mosquitto as mosquitto_support
 import pytest
-from edge_rig import SCADA, Processes, copy_config
+from edge_rig import Processes, assert_exactly_once, copy_config, gateways, history_rows, last_stat, synthetic, wait_until
 from services import service_missing
 
 from edge.membership import assign
 from historian.config import load_historian_config
 from historian.service import Historian
-from scada.config import load_plant
-
-PYTHON = str(Path(SCADA).with_name("python"))
 
 
 @pytest.fixture
@@ -34,51 +29,6 @@ def influxd(tmp_path: Path) -> Iterator[influxd_support.Influxd]:
     server.start()
     yield server
     server.stop()
-
-
-def gateways(root: Path, config: Path, enterprises: list[str], tags_each: int) -> tuple[Path, dict[str, list[str]]]:
-    plant = load_plant(config)
-    spec, chosen = [], {}
-    for code in enterprises:
-        ent = plant.enterprise(code).enterprise
-        tags = [p.tag for p in plant.points if p.enterprise.code == code and not p.point.kind.startswith("gas")][:tags_each]
-        chosen[code] = tags
-        spec.append({"enterprise": code, "district": ent.district, "tags": tags})
-    path = root / "gateways.json"
-    path.write_text(json.dumps(spec))
-    return path, chosen
-
-
-def wait_until(condition, timeout: float, what: str, processes: Processes) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        processes.check()
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
-
-
-def last_stat(log: str, key: str) -> int:
-    found = re.findall(rf"edge ingest .*?\b{key}=(\d+)", log)
-    return int(found[-1]) if found else 0
-
-
-def synthetic(processes: Processes, config: Path, spec: Path, samples: int, period: float):  # type: ignore[no-untyped-def]
-    return processes.start(
-        "gateways", PYTHON, "-m", "edge.synthetic", f"--config-dir={config}", f"--data-dir={processes.root / 'gw'}",
-        f"--gateways={spec}", "--mode=counting", f"--samples={samples}", f"--period={period}",
-    )  # fmt: skip
-
-
-def assert_exactly_once(rows: list, chosen: dict[str, list[str]], samples: int) -> None:  # type: ignore[type-arg]
-    by_tag: dict[str, list[tuple[int, object]]] = {}
-    for r in rows:
-        by_tag.setdefault(r[0], []).append((r[1], r[2]))
-    for tags in chosen.values():
-        for tag in tags:
-            got = sorted(by_tag.get(tag, []))
-            assert [v for _t, v in got] == [float(k) for k in range(samples)], f"{tag}: {len(got)} of {samples} samples"
-            assert len({t for t, _v in got}) == samples
 
 
 @pytest.mark.slow
@@ -113,12 +63,6 @@ def test_killing_a_worker_mid_stream_loses_and_duplicates_nothing(
     finally:
         historian.close()
     assert_exactly_once(rows, chosen, samples)
-
-
-def history_rows(db: Path, tags: list[str]) -> list[tuple[str, int, object]]:
-    marks = ",".join("?" * len(tags))
-    with sqlite3.connect(db, timeout=10) as conn:
-        return conn.execute(f"SELECT p.tag, r.t, r.v FROM raw r JOIN points p ON p.id = r.point WHERE p.tag IN ({marks})", tags).fetchall()
 
 
 @pytest.mark.slow

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+from scada.config import load_plant
 
 ROOT = Path(__file__).resolve().parents[2]
 SCADA = str(Path(sys.executable).with_name("scada"))
+PYTHON = str(Path(SCADA).with_name("python"))
 GATEWAY_PASSWORD = "gw-secret"
 WORKER_PASSWORD = "worker-secret"
 ENTERPRISES = [f"E0{i}" for i in range(1, 9)]
@@ -89,3 +96,57 @@ class Processes:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+
+
+# -- helpers of the process-level uplink tests (test_failover, test_tls) -------------------------------------------
+
+
+def gateways(root: Path, config: Path, enterprises: list[str], tags_each: int) -> tuple[Path, dict[str, list[str]]]:
+    plant = load_plant(config)
+    spec, chosen = [], {}
+    for code in enterprises:
+        ent = plant.enterprise(code).enterprise
+        tags = [p.tag for p in plant.points if p.enterprise.code == code and not p.point.kind.startswith("gas")][:tags_each]
+        chosen[code] = tags
+        spec.append({"enterprise": code, "district": ent.district, "tags": tags})
+    path = root / "gateways.json"
+    path.write_text(json.dumps(spec))
+    return path, chosen
+
+
+def wait_until(condition, timeout: float, what: str, processes: Processes) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        processes.check()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.2)
+
+
+def last_stat(log: str, key: str) -> int:
+    found = re.findall(rf"edge ingest .*?\b{key}=(\d+)", log)
+    return int(found[-1]) if found else 0
+
+
+def synthetic(processes: Processes, config: Path, spec: Path, samples: int, period: float):  # type: ignore[no-untyped-def]
+    return processes.start(
+        "gateways", PYTHON, "-m", "edge.synthetic", f"--config-dir={config}", f"--data-dir={processes.root / 'gw'}",
+        f"--gateways={spec}", "--mode=counting", f"--samples={samples}", f"--period={period}",
+    )  # fmt: skip
+
+
+def assert_exactly_once(rows: list, chosen: dict[str, list[str]], samples: int) -> None:  # type: ignore[type-arg]
+    by_tag: dict[str, list[tuple[int, object]]] = {}
+    for r in rows:
+        by_tag.setdefault(r[0], []).append((r[1], r[2]))
+    for tags in chosen.values():
+        for tag in tags:
+            got = sorted(by_tag.get(tag, []))
+            assert [v for _t, v in got] == [float(k) for k in range(samples)], f"{tag}: {len(got)} of {samples} samples"
+            assert len({t for t, _v in got}) == samples
+
+
+def history_rows(db: Path, tags: list[str]) -> list[tuple[str, int, object]]:
+    marks = ",".join("?" * len(tags))
+    with sqlite3.connect(db, timeout=10) as conn:
+        return conn.execute(f"SELECT p.tag, r.t, r.v FROM raw r JOIN points p ON p.id = r.point WHERE p.tag IN ({marks})", tags).fetchall()
