@@ -96,7 +96,7 @@ INFLUX_AT_SCALE = """  cache-snapshot-memory-size = "512m"
 # influxd's Go collector at twice its default heap growth: at 220,000 series per database its live heap (mostly the
 # write cache) is ~0.5–1.2 GB, and each collection costs 2–3.5 CPU-seconds in 1–2.4 s (GODEBUG=gctrace=1). With the
 # default (100) that came every 50–75 s and, landing in a burst, took the core the workers needed (burst windows'
-# p99 up to 2.5 s); with 200 it comes every 75–100 s for ~1 GB more memory.
+# p99 up to 2.5 s); with 200 it comes every 75–125 s for ~1.5 GB more memory.
 INFLUX_GOGC = 200
 PEAK_WINDOW_S = 10.0
 # paho-mqtt waits on its socket with select(), which fails for descriptors above 1023; a simulated gateway holds

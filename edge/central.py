@@ -158,8 +158,8 @@ class EdgeIngest:
         if self.hand_over is not None:
             try:
                 await self.hand_over(set(self.membership.mine), gained)
-            except Exception:  # the store is down: take the stream anyway (values must flow), alarms start afresh
-                log.exception("alarm hand-over failed; the gained enterprises' alarms start from normal")
+            except Exception:  # whatever went wrong, the streams are taken: values must flow
+                log.exception("alarm hand-over failed")
         gained &= self.membership.mine  # a later change may have moved some away meanwhile
         self.link.subscribe([t for e in sorted(gained) for t in self._topics(e)])
 

@@ -112,15 +112,14 @@ class AlarmEngine:
         if self.journal is None:
             return 0
         rows = self.journal.load_active()
-        self._restore_rows(rows)
+        self._restore_rows(rows, self._detectors())
         self.table.ids.refill()  # the first block now, off the event loop
         return len(rows)
 
     def _detectors(self) -> dict[str, Detector]:
         return {d.defn.alarm_id: d for ds in self.routes.values() for d in ds if isinstance(d, Detector)}
 
-    def _restore_rows(self, rows: list[tuple[AlarmDef, AlarmState, AlarmRecord | None, float]]) -> None:
-        dets = self._detectors()
+    def _restore_rows(self, rows: list[tuple[AlarmDef, AlarmState, AlarmRecord | None, float]], dets: dict[str, Detector]) -> None:
         for d, s, record, since in rows:
             self.table.restore(d, s, record, since)
             det = dets.get(d.alarm_id)
@@ -137,9 +136,14 @@ class AlarmEngine:
         rows = []
         if gained and self.journal is not None:
             await self.flush_journal()
-            rows = await asyncio.get_running_loop().run_in_executor(None, self.journal.load_active)
+            try:
+                rows = await asyncio.get_running_loop().run_in_executor(None, self.journal.load_active)
+            except Exception:  # the store is down: take the enterprises anyway (values must flow), alarms from normal
+                log.exception("alarm states of the gained enterprises not loaded; their alarms start from normal")
         ours = {e.enterprise.code for e in self.plant.enterprises}
-        drop = {e for e in ours if e not in mine} | gained  # gained: what we may hold of them is from our own start
+        # Newly another worker's, and the gained ones (what we hold of them is from our own start or older); those
+        # already another's were dropped at that hand-over and have had no sample since.
+        drop = (ours - mine - self._foreign) | gained
         dets = self._detectors()
         self.table.forget([aid for aid, d in self.table.defs.items() if d.enterprise in drop], drop)
         now = self.clock()
@@ -151,7 +155,7 @@ class AlarmEngine:
                     self.compound.update(aid, None)
         self._foreign = ours - mine  # no samples of theirs come here: their idle checks (frozen values) would fire
         taken = [r for r in rows if r[0].enterprise in gained]
-        self._restore_rows(taken)
+        self._restore_rows(taken, dets)
         log.info("alarms handed over", extra={"ctx": {"mine": len(mine), "gained": len(gained), "taken_over": len(taken)}})
         return len(taken)
 

@@ -15,16 +15,26 @@ from collections.abc import Callable
 Reserve = Callable[[int], int]  # count → the first of ``count`` ids no one else gets
 
 
+def counting() -> Reserve:
+    """Blocks from a counter in memory, from 1: an engine without a store (tests, tools)."""
+    following = 1
+
+    def reserve(count: int) -> int:
+        nonlocal following
+        first, following = following, following + count
+        return first
+
+    return reserve
+
+
 class RecordIds:
     def __init__(self, reserve: Reserve | None = None, block: int = 1000) -> None:
-        """Without ``reserve`` (no store: tests, a process on its own) ids simply count from 1."""
-        self._reserve, self.block = reserve, block
-        self._next = 1
-        self._end = 1 if reserve is not None else None  # None: no limit (local counting)
+        self._reserve, self.block = reserve or counting(), block
+        self._next = self._end = 0  # no block yet
 
     def take(self) -> int:
-        """The next id; reserves a new block (a blocking store write) when the current one is used up."""
-        if self._end is not None and self._next >= self._end:
+        """The next id; reserves a new block (with a store: a blocking write) when the current one is used up."""
+        if self._next >= self._end:
             self.refill()
         rid = self._next
         self._next += 1
@@ -32,17 +42,5 @@ class RecordIds:
 
     def refill(self) -> None:
         """Reserve the next block now (``restore`` does, from an executor, so the first alarm does not wait)."""
-        if self._reserve is None:
-            return
         self._next = self._reserve(self.block)
         self._end = self._next + self.block
-
-    def above(self, rid: int) -> None:
-        """Local counting only: never hand out ``rid`` or anything below it (a restored record's id)."""
-        if self._reserve is None:
-            self._next = max(self._next, rid + 1)
-
-    @property
-    def peek(self) -> int:
-        """The id ``take`` would give if its block lasts (tests, status)."""
-        return self._next

@@ -113,7 +113,6 @@ class AlarmTable:
             self._shelved.add(d.alarm_id)
         if record is not None and record.clear_at is None:
             self.records[d.alarm_id] = record
-            self.ids.above(record.id)
         if s.out_of_service and d.source:
             self._oos.setdefault(d.source, s.out_of_service)
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 import uuid
 from pathlib import Path
 
 import mosquitto as mosquitto_support
 import pytest
-from edge_rig import SCADA, Processes, copy_config
+from edge_rig import SCADA, Processes, copy_config, wait_until
 from rig import free_port
 from services import service_missing
 
@@ -24,16 +23,6 @@ def history(db: Path, tag_like: str) -> list[tuple[str, int, object, int]]:
             ).fetchall()
     except sqlite3.OperationalError:  # the worker has created the file but not its tables yet
         return []
-
-
-def wait_until(condition, timeout: float, what: str, processes: Processes | None = None) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if processes is not None:
-            processes.check()
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
 
 
 @pytest.mark.slow

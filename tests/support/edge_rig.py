@@ -114,10 +114,12 @@ def gateways(root: Path, config: Path, enterprises: list[str], tags_each: int) -
     return path, chosen
 
 
-def wait_until(condition, timeout: float, what: str, processes: Processes) -> None:  # type: ignore[no-untyped-def]
+def wait_until(condition, timeout: float, what: str, processes: Processes | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Poll ``condition`` every 0.2 s; fail after ``timeout`` or as soon as one of ``processes`` has died."""
     deadline = time.monotonic() + timeout
     while not condition():
-        processes.check()
+        if processes is not None:
+            processes.check()
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(0.2)
